@@ -1,0 +1,106 @@
+// Plain-data report model: what one `tangle run` produced.
+//
+// Stages talk through plain data (execution -> trace -> findings -> report), as
+// TSan's tsan_report.h does: building a report and printing it are separate
+// steps, and every writer (console, JSON, JUnit, SARIF, HTML) reads only these
+// structs. Nothing here points back into the engine.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tangle::report {
+
+// The finding kinds of DESIGN.md §3; their strings are a contract.
+enum class FindingKind {
+  data_race,
+  deadlock,
+  self_deadlock,
+  lock_order_inversion,
+  semaphore_overrelease,
+  unlock_not_owner,
+  invariant_violation,
+  hang,
+  livelock,
+  crash,
+  tsan_report,
+};
+inline constexpr int kFindingKindCount = 11;
+
+std::string_view to_string(FindingKind kind);
+std::optional<FindingKind> parse_kind(std::string_view text);
+// One sentence in plain words: what this kind means and why it matters.
+std::string_view explain(FindingKind kind);
+
+// One instrumented operation of the interleaving, in execution order.
+struct TraceEvent {
+  std::uint64_t step = 0;   // index of the event in the execution (0-based)
+  int thread = 0;           // scenario thread index
+  std::string op;           // "lock", "unlock", "read", "write", "wait", ...
+  std::string object;       // the object's name, e.g. "mutex A" or "counter"
+  std::string location;     // "scenarios/counter/unprotected.cpp:31"
+  std::string detail;       // e.g. "value=3", "blocked", "" (free text)
+  bool highlight = false;   // part of the finding (racing access, blocking op)
+};
+
+// One edge of a wait-for cycle (deadlock) or lock-order cycle (inversion):
+// `thread` holds `holds` (may be empty) and waits for / then acquired `wants`,
+// which is held by (or was taken first by) `other_thread` (-1: nobody).
+struct CycleEdge {
+  int thread = 0;
+  std::string holds;
+  std::string wants;
+  int other_thread = -1;
+  std::string location;  // where `thread` asked for `wants`
+};
+
+struct Finding {
+  FindingKind kind = FindingKind::crash;
+  std::string message;                 // one line, plain words
+  std::vector<int> threads;            // the threads involved
+  std::vector<std::string> locations;  // source lines, most relevant first
+  std::string replay;                  // token for `tangle replay`
+  std::string trace_hash;              // identical on every replay
+  std::vector<TraceEvent> trace;       // the interleaving (tail, if long)
+  std::uint64_t trace_length = 0;      // events in the whole execution
+  std::vector<CycleEdge> cycle;        // deadlock / lock_order_inversion
+  std::string source = "tangle";       // "tangle" or "tsan"
+  std::vector<std::vector<std::string>> stacks;  // TSan: one stack per access
+  std::uint64_t first_execution = 0;   // execution index that found it
+  std::uint64_t occurrences = 1;       // executions that found the same one
+};
+
+enum class Verdict { pass, fail };
+std::string_view to_string(Verdict verdict);
+
+struct ScenarioResult {
+  std::string name;
+  std::map<std::string, std::string> params;  // effective parameters
+  int threads = 0;
+  std::vector<FindingKind> expected;  // empty: clean scenario
+  Verdict verdict = Verdict::pass;
+  std::string verdict_reason;         // why it failed, in plain words
+  std::uint64_t executions = 0;
+  std::optional<std::uint64_t> first_failure_execution;
+  double duration_s = 0;
+  std::uint64_t steps = 0;            // scheduling points over all executions
+  std::vector<Finding> findings;
+};
+
+struct RunReport {
+  std::string tool = "tangle";
+  std::string version;
+  std::string engine = "controlled";
+  std::string strategy = "random";
+  int depth = 0;                      // PCT depth (0 when not PCT)
+  std::uint64_t seed = 0;
+  std::string command;                // the command line that produced it
+  double duration_s = 0;
+  std::vector<ScenarioResult> scenarios;
+};
+
+}  // namespace tangle::report

@@ -1,0 +1,96 @@
+// The engine interface every instrumented primitive calls.
+//
+// A primitive (Mutex, Shared<T>, …) is a thin handle: an object id plus calls
+// into the Runtime of the current execution. The Runtime decides what an
+// operation means on its engine: on the controlled engine every call is a
+// scheduling point on a fiber; a stress engine performs it on real threads with
+// perturbation; a future interposer can feed the same calls from pthread hooks.
+// Keeping the event interface independent of where events come from is what
+// lets those engines share the primitives and the scenario source.
+//
+// Threading rule: `current_runtime()` is per OS thread. The controlled engine
+// runs all scenario threads as fibers on one OS thread, so it needs no locking.
+#pragma once
+
+#include <cstdint>
+#include <source_location>
+#include <string>
+
+namespace tangle::detail {
+
+using Loc = std::source_location;
+using ObjectId = std::uint32_t;
+
+enum class ObjectKind : std::uint8_t {
+  mutex,
+  recursive_mutex,
+  semaphore,
+  bounded_semaphore,
+  event,
+  condvar,
+  shared,
+  atomic,
+};
+
+// Atomic read-modify-write flavours, for the trace.
+enum class AtomicOp : std::uint8_t { load, store, rmw, cas };
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  // Registers an object for this execution; ids are dense and deterministic
+  // (creation order), so they mean the same thing on replay.
+  virtual ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial,
+                                 Loc loc) = 0;
+
+  virtual void mutex_lock(ObjectId m, Loc loc) = 0;
+  virtual bool mutex_try_lock(ObjectId m, Loc loc) = 0;
+  virtual void mutex_unlock(ObjectId m, Loc loc) = 0;
+
+  virtual void semaphore_acquire(ObjectId s, Loc loc) = 0;
+  virtual bool semaphore_try_acquire(ObjectId s, Loc loc) = 0;
+  virtual void semaphore_release(ObjectId s, std::int64_t n, Loc loc) = 0;
+
+  virtual void event_set(ObjectId e, Loc loc) = 0;
+  virtual void event_clear(ObjectId e, Loc loc) = 0;
+  virtual void event_wait(ObjectId e, Loc loc) = 0;
+  virtual bool event_is_set(ObjectId e, Loc loc) = 0;
+
+  // Atomically releases `m`, waits for a notification on `cv`, re-acquires `m`.
+  virtual void condvar_wait(ObjectId cv, ObjectId m, Loc loc) = 0;
+  virtual void condvar_notify(ObjectId cv, bool all, Loc loc) = 0;
+
+  // Shared<T>: called before the plain access happens; checks for data races.
+  virtual void shared_access(ObjectId v, bool write, Loc loc) = 0;
+
+  // Atomic<T>: called before the access; the access itself is done by the
+  // caller on a std::atomic (every order is treated as seq_cst).
+  virtual void atomic_access(ObjectId a, AtomicOp op, Loc loc) = 0;
+  // Blocks while `still_equal(ctx)` is true, until a notify on `a`.
+  virtual void atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
+                           Loc loc) = 0;
+  virtual void atomic_notify(ObjectId a, bool all, Loc loc) = 0;
+
+  // A scheduling hint: `spinning` says the caller busy-waits, so the scheduler
+  // should run somebody else (keeps spin loops from livelocking the search).
+  virtual void yield(bool spinning, Loc loc) = 0;
+
+  // The scenario's own check failed (an invariant_violation).
+  virtual void check_failed(const std::string& message, Loc loc) = 0;
+
+  // Index of the calling scenario thread, or -1 outside scenario threads.
+  virtual int thread_index() const = 0;
+};
+
+// The runtime of the execution running on this OS thread. Aborts with a clear
+// message when an instrumented primitive is used outside tangle.
+Runtime& current_runtime();
+void set_current_runtime(Runtime* runtime);
+Runtime* current_runtime_or_null();
+
+}  // namespace tangle::detail
+
+namespace tangle {
+using Loc = std::source_location;
+}  // namespace tangle

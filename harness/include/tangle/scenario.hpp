@@ -1,0 +1,114 @@
+// Scenario API: what a user writes.
+//
+//   class Counter : public tangle::Scenario {
+//    public:
+//     explicit Counter(const tangle::Params& p) : iterations_(p.get("iterations")) {}
+//     void thread(int index) override { ... instrumented operations ... }
+//     void check() override { tangle::check(total_.final_value() == ..., "lost update"); }
+//    private:
+//     int iterations_;
+//     tangle::Shared<int> total_{0, "total"};
+//   };
+//   TANGLE_SCENARIO(Counter, "counter/unprotected")
+//       ->threads(2)->param("iterations", 2)
+//       ->expect({tangle::Kind::data_race, tangle::Kind::invariant_violation});
+//
+// A fresh instance is constructed for every execution (like a googletest
+// fixture), with the execution's runtime current, so member primitives are
+// fresh too. `thread(i)` runs as scenario thread i; `check()` runs after every
+// thread finished. Registration follows google/benchmark: a file-level static
+// filled by one registrar, configured by chained calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tangle/report/model.hpp"
+
+namespace tangle {
+
+using Kind = report::FindingKind;
+
+// Scenario parameters (`--param NAME=VALUE`): integers, with declared defaults.
+class Params {
+ public:
+  Params() = default;
+  explicit Params(std::map<std::string, std::int64_t> values) : values_(std::move(values)) {}
+  // Throws std::out_of_range for an undeclared name (a bug in the scenario).
+  std::int64_t get(const std::string& name) const;
+  const std::map<std::string, std::int64_t>& values() const { return values_; }
+
+ private:
+  std::map<std::string, std::int64_t> values_;
+};
+
+class Scenario {
+ public:
+  virtual ~Scenario() = default;
+  virtual void thread(int index) = 0;
+  virtual void check() {}
+};
+
+// One registered scenario. Plain data plus a factory.
+struct ScenarioInfo {
+  std::string name;
+  std::string description;
+  std::string file;  // source file that registered it
+  std::map<std::string, std::int64_t> defaults;
+  std::vector<Kind> expected;  // empty: must stay clean
+  // Thread count from the effective parameters.
+  std::function<int(const Params&)> thread_count;
+  std::function<std::unique_ptr<Scenario>(const Params&)> make;
+};
+
+// Chained configuration of a registration (google/benchmark style).
+class ScenarioBuilder {
+ public:
+  explicit ScenarioBuilder(ScenarioInfo* info) : info_(info) {}
+  // Declares parameter `threads` with this default: the thread count.
+  ScenarioBuilder* threads(int default_count);
+  // A fixed thread count, not a parameter.
+  ScenarioBuilder* fixed_threads(int count);
+  // Thread count computed from the parameters (e.g. producers + consumers).
+  ScenarioBuilder* threads(std::function<int(const Params&)> from_params);
+  ScenarioBuilder* param(const std::string& name, std::int64_t default_value);
+  ScenarioBuilder* expect(std::initializer_list<Kind> kinds);
+  ScenarioBuilder* description(const std::string& text);
+
+ private:
+  ScenarioInfo* info_;
+};
+
+// Every registered scenario, sorted by name.
+std::vector<const ScenarioInfo*> registered_scenarios();
+const ScenarioInfo* find_scenario(const std::string& name);
+
+namespace detail {
+ScenarioBuilder* register_scenario(ScenarioInfo info);
+
+template <class S>
+ScenarioBuilder* register_scenario_type(const char* name, const char* file) {
+  ScenarioInfo info;
+  info.name = name;
+  info.file = file;
+  info.make = [](const Params& p) -> std::unique_ptr<Scenario> { return std::make_unique<S>(p); };
+  return register_scenario(std::move(info));
+}
+}  // namespace detail
+
+}  // namespace tangle
+
+#define TANGLE_PRIVATE_CONCAT2(a, b) a##b
+#define TANGLE_PRIVATE_CONCAT(a, b) TANGLE_PRIVATE_CONCAT2(a, b)
+
+// Registers scenario class `Class` (constructible from `const tangle::Params&`)
+// under `name`; chain ->threads(), ->param(), ->expect() after it.
+#define TANGLE_SCENARIO(Class, name)                                                   \
+  [[maybe_unused]] static ::tangle::ScenarioBuilder* TANGLE_PRIVATE_CONCAT(            \
+      tangle_scenario_, __LINE__) = ::tangle::detail::register_scenario_type<Class>(   \
+      name, __FILE__)

@@ -1,0 +1,346 @@
+// tangle's command line (DESIGN.md §5):
+//   tangle list | run | replay TOKEN | gate
+// Exit codes: 0 every outcome as expected, 1 some outcome unexpected (or a
+// replay that did not reproduce), 2 usage or input error (one line on stderr),
+// 3 internal error.
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "runner.hpp"
+#include "tangle/report/console.hpp"
+#include "tangle/report/writers.hpp"
+#include "token.hpp"
+
+namespace tangle::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::RunOptions;
+using report::FindingKind;
+
+// A usage or input error: one line on stderr, exit 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct CommonOptions {
+  std::vector<std::string> patterns;
+  std::string engine = "controlled";
+  std::string strategy = "pct";
+  int depth = 3;
+  std::uint64_t seed = 1;
+  std::uint64_t executions = 10000;
+  double time_budget = 0;
+  std::uint64_t max_steps = 100000;
+  std::string report_dir = "tangle-report";
+  std::vector<std::string> params;
+  std::string expect_file;
+  bool quiet = false;
+};
+
+void add_run_options(CLI::App* app, CommonOptions& o) {
+  app->add_option("patterns", o.patterns, "Glob(s) over scenario names, e.g. 'counter/*' (default: all)");
+  app->add_option("--engine", o.engine, "Engine: controlled (stress and relacy: not in this build yet)")
+      ->capture_default_str();
+  app->add_option("--strategy", o.strategy, "Controlled engine strategy: random | pct")->capture_default_str();
+  app->add_option("--depth", o.depth, "PCT bug depth D (>= 1)")->capture_default_str();
+  app->add_option("--seed", o.seed, "Seed; execution i uses a seed derived from (seed, i)")->capture_default_str();
+  app->add_option("--executions", o.executions, "Executions per scenario")->capture_default_str();
+  app->add_option("--time-budget", o.time_budget, "Seconds per scenario; stops early when spent (0: none)");
+  app->add_option("--max-steps", o.max_steps, "Scheduling points per execution before it counts as livelock")
+      ->capture_default_str();
+  app->add_option("--report-dir", o.report_dir, "Where results.json and the other reports go")
+      ->capture_default_str();
+  app->add_option("--param", o.params, "Scenario parameter NAME=VALUE (repeatable), e.g. threads=3");
+  app->add_flag("--quiet,-q", o.quiet, "Print only the summary table");
+}
+
+std::int64_t parse_int(const std::string& text, const std::string& what) {
+  try {
+    std::size_t used = 0;
+    const long long v = std::stoll(text, &used, 10);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(what + ": '" + text + "' is not an integer");
+}
+
+std::vector<const ScenarioInfo*> select(const std::vector<std::string>& patterns) {
+  const auto all = registered_scenarios();
+  if (patterns.empty()) return all;
+  std::vector<const ScenarioInfo*> out;
+  for (const auto& p : patterns) {
+    bool any = false;
+    for (const ScenarioInfo* s : all)
+      if (::fnmatch(p.c_str(), s->name.c_str(), 0) == 0) {
+        any = true;
+        if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+      }
+    if (!any) throw UsageError("no scenario matches '" + p + "' (see: tangle list)");
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ScenarioInfo* a, const ScenarioInfo* b) { return a->name < b->name; });
+  return out;
+}
+
+std::map<std::string, std::int64_t> parse_params(const std::vector<std::string>& items,
+                                                 const std::vector<const ScenarioInfo*>& selected) {
+  std::map<std::string, std::int64_t> out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError("--param expects NAME=VALUE, got '" + item + "'");
+    const std::string name = item.substr(0, eq);
+    bool declared = false;
+    for (const ScenarioInfo* s : selected) declared |= s->defaults.count(name) > 0;
+    if (!declared) throw UsageError("--param " + name + ": no selected scenario has that parameter");
+    out[name] = parse_int(item.substr(eq + 1), "--param " + name);
+  }
+  return out;
+}
+
+// --expect FILE: lines "name: kind[,kind]" or "name: none"; '#' starts a comment.
+std::map<std::string, std::vector<FindingKind>> read_expect_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError("cannot read --expect file '" + path + "'");
+  std::map<std::string, std::vector<FindingKind>> out;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    auto trim = [](std::string s) {
+      s.erase(0, s.find_first_not_of(" \t\r"));
+      s.erase(s.find_last_not_of(" \t\r") + 1);
+      return s;
+    };
+    line = trim(line);
+    if (line.empty()) continue;
+    const auto colon = line.rfind(':');
+    const std::string where = path + ":" + std::to_string(number);
+    if (colon == std::string::npos) throw UsageError(where + ": expected 'name: kind[,kind]' or 'name: none'");
+    const std::string name = trim(line.substr(0, colon));
+    if (!find_scenario(name)) throw UsageError(where + ": unknown scenario '" + name + "'");
+    std::vector<FindingKind> kinds;
+    std::stringstream list(line.substr(colon + 1));
+    for (std::string k; std::getline(list, k, ',');) {
+      k = trim(k);
+      if (k == "none" || k.empty()) continue;
+      auto kind = report::parse_kind(k);
+      if (!kind) throw UsageError(where + ": unknown finding kind '" + k + "'");
+      kinds.push_back(*kind);
+    }
+    out[name] = kinds;
+  }
+  return out;
+}
+
+void check_report_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const fs::path probe = fs::path(dir) / ".tangle-write-probe";
+  std::ofstream out(probe);
+  if (ec || !out) throw UsageError("cannot write report directory '" + dir + "'");
+  out.close();
+  fs::remove(probe, ec);
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+// Progress on a terminal only: "\r[3/13] name 4096/10000".
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled) {}
+  void update(std::size_t index, std::size_t count, const std::string& name, std::uint64_t done,
+              std::uint64_t total) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    std::fprintf(stdout, "\r[%zu/%zu] %s %llu/%llu executions\033[K", index + 1, count, name.c_str(),
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));
+    std::fflush(stdout);
+  }
+  void clear() {
+    if (enabled_) std::fputs("\r\033[K", stdout);
+  }
+
+ private:
+  bool enabled_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+int run_command(const CommonOptions& o, bool gate, const std::string& command) {
+  if (o.engine == "stress" || o.engine == "relacy")
+    throw UsageError("engine '" + o.engine + "' is not available in this build yet (use: controlled)");
+  if (o.engine != "controlled") throw UsageError("unknown engine '" + o.engine + "' (use: controlled)");
+  if (o.strategy != "random" && o.strategy != "pct")
+    throw UsageError("unknown strategy '" + o.strategy + "' (use: random or pct)");
+  if (o.depth < 1) throw UsageError("--depth must be at least 1");
+  if (o.executions < 1) throw UsageError("--executions must be at least 1");
+  if (o.time_budget < 0) throw UsageError("--time-budget must not be negative");
+  if (o.max_steps < 1) throw UsageError("--max-steps must be at least 1");
+  const auto selected = select(o.patterns);
+  const auto overrides = parse_params(o.params, selected);
+  std::map<std::string, std::vector<FindingKind>> expectations;
+  if (!o.expect_file.empty()) expectations = read_expect_file(o.expect_file);
+  check_report_dir(o.report_dir);
+
+  RunOptions options;
+  options.strategy = o.strategy;
+  options.depth = o.depth;
+  options.seed = o.seed;
+  options.executions = o.executions;
+  options.time_budget_s = o.time_budget;
+  options.engine.max_steps = o.max_steps;
+
+  report::RunReport rep;
+  rep.version = TANGLE_VERSION;
+  rep.engine = o.engine;
+  rep.strategy = o.strategy;
+  rep.depth = o.strategy == "pct" ? o.depth : 0;
+  rep.seed = o.seed;
+  rep.command = command;
+  const auto start = std::chrono::steady_clock::now();
+  Progress progress(::isatty(STDOUT_FILENO) != 0);
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    const ScenarioInfo& info = *selected[i];
+    const Params params = detail::effective_params(info, overrides);
+    auto result = detail::run_scenario(info, params, options, [&](std::uint64_t done) {
+      progress.update(i, selected.size(), info.name, done, options.executions);
+    });
+    if (auto it = expectations.find(info.name); it != expectations.end()) {
+      result.expected = it->second;
+      result.verdict = detail::judge(result.expected, result.findings, &result.verdict_reason);
+    }
+    rep.scenarios.push_back(std::move(result));
+  }
+  progress.clear();
+  rep.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  report::write_report_dir(rep, o.report_dir);
+  report::ConsoleOptions console;
+  console.details = !o.quiet;
+  report::write_console(rep, std::cout, console);
+  const fs::path html = fs::absolute(fs::path(o.report_dir) / "index.html");
+  std::cout << "report: " << (fs::exists(html) ? html : fs::absolute(o.report_dir) / "results.json").string()
+            << "\n";
+  bool all_pass = true;
+  for (const auto& s : rep.scenarios) all_pass &= s.verdict == report::Verdict::pass;
+  if (gate) {
+    if (all_pass) {
+      std::cout << "gate: PASS — every scenario behaved as expected\n";
+    } else {
+      std::cout << "gate: FAIL — unexpected outcomes:\n";
+      for (const auto& s : rep.scenarios)
+        if (s.verdict == report::Verdict::fail) std::cout << "  " << s.name << ": " << s.verdict_reason << "\n";
+    }
+  }
+  return all_pass ? 0 : 1;
+}
+
+int replay_command(const std::string& text, const std::string& report_dir, const std::string& command) {
+  detail::ReplayToken token;
+  try {
+    token = detail::decode_token(text);
+  } catch (const detail::TokenError& e) {
+    throw UsageError(e.what());
+  }
+  if (!report_dir.empty()) check_report_dir(report_dir);
+  detail::ReplayOutcome outcome;
+  try {
+    outcome = detail::replay(token);
+  } catch (const detail::TokenError& e) {
+    throw UsageError(e.what());
+  } catch (const detail::ReplayDiverged& e) {
+    throw UsageError(std::string("replay token does not fit this build of ") + token.scenario + ": " +
+                     e.what());
+  }
+  report::RunReport rep;
+  rep.version = TANGLE_VERSION;
+  rep.strategy = "replay";
+  rep.command = command;
+  rep.scenarios.push_back(outcome.result);
+  if (!report_dir.empty()) report::write_report_dir(rep, report_dir);
+  report::write_console(rep, std::cout);
+  std::cout << "replay: " << (outcome.reproduced ? "reproduced " : "did NOT reproduce ")
+            << report::to_string(token.kind) << " with trace_hash " << detail::hash_hex(token.trace_hash)
+            << " (this execution: " << outcome.trace_hash << ")\n";
+  return outcome.reproduced ? 0 : 1;
+}
+
+int list_command() {
+  for (const ScenarioInfo* s : registered_scenarios()) {
+    std::string kinds;
+    for (auto k : s->expected) kinds += (kinds.empty() ? "" : ",") + std::string(report::to_string(k));
+    std::string params;
+    for (const auto& [k, v] : s->defaults) params += " " + k + "=" + std::to_string(v);
+    std::cout << s->name << ": " << (kinds.empty() ? "none" : kinds);
+    if (!params.empty()) std::cout << "   [" << params.substr(1) << "]";
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+int main_impl(int argc, char** argv) {
+  CLI::App app{"tangle: concurrency correctness and stress-test harness"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(TANGLE_VERSION));
+  app.add_subcommand("list", "List scenarios and the findings they are expected to produce");
+  CommonOptions run_opts, gate_opts;
+  auto* run = app.add_subcommand("run", "Run scenarios; exit 0 when every outcome is as expected");
+  add_run_options(run, run_opts);
+  auto* gate = app.add_subcommand("gate", "CI gate: run and compare with expectations");
+  add_run_options(gate, gate_opts);
+  gate->add_option("--expect", gate_opts.expect_file, "File of 'name: kind[,kind]' / 'name: none' lines");
+  std::string token, replay_dir;
+  auto* replay = app.add_subcommand("replay", "Re-execute one recorded interleaving exactly");
+  replay->add_option("token", token, "Replay token printed with a finding")->required();
+  replay->add_option("--report-dir", replay_dir, "Also write reports of the replayed execution here");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    if (auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+    std::cerr << "tangle: " << what << " (see: tangle --help)\n";
+    return 2;
+  }
+  const std::string command = command_line(argc, argv);
+  if (run->parsed()) return run_command(run_opts, false, command);
+  if (gate->parsed()) return run_command(gate_opts, true, command);
+  if (replay->parsed()) return replay_command(token, replay_dir, command);
+  return list_command();
+}
+
+}  // namespace
+}  // namespace tangle::cli
+
+int main(int argc, char** argv) {
+  try {
+    return tangle::cli::main_impl(argc, argv);
+  } catch (const tangle::cli::UsageError& e) {
+    std::cerr << "tangle: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tangle: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

@@ -1,0 +1,743 @@
+#include "controlled/engine.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <exception>
+#include <typeinfo>
+
+#include "source_path.hpp"
+
+namespace tangle::detail {
+
+using report::CycleEdge;
+using report::FindingKind;
+
+const char* to_string(EventOp op) {
+  switch (op) {
+    case EventOp::thread_start: return "start";
+    case EventOp::thread_end: return "end";
+    case EventOp::lock: return "lock";
+    case EventOp::acquired: return "acquired";
+    case EventOp::try_lock: return "try_lock";
+    case EventOp::unlock: return "unlock";
+    case EventOp::acquire: return "acquire";
+    case EventOp::try_acquire: return "try_acquire";
+    case EventOp::release: return "release";
+    case EventOp::set: return "set";
+    case EventOp::clear: return "clear";
+    case EventOp::wait: return "wait";
+    case EventOp::is_set: return "is_set";
+    case EventOp::cv_wait: return "cv_wait";
+    case EventOp::notify_one: return "notify_one";
+    case EventOp::notify_all: return "notify_all";
+    case EventOp::read: return "read";
+    case EventOp::write: return "write";
+    case EventOp::atomic_load: return "load";
+    case EventOp::atomic_store: return "store";
+    case EventOp::atomic_rmw: return "rmw";
+    case EventOp::atomic_cas: return "cas";
+    case EventOp::atomic_wait: return "atomic_wait";
+    case EventOp::atomic_notify: return "atomic_notify";
+    case EventOp::yield: return "yield";
+    case EventOp::spin: return "spin";
+    case EventOp::blocked: return "blocked";
+    case EventOp::check_failed: return "check_failed";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
+
+std::uint64_t fnv(std::uint64_t h, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) {
+    h ^= (v >> (8 * i)) & 0xff;
+    h *= kFnvPrime;
+  }
+  return h;
+}
+
+bool is_mutex(ObjectKind k) { return k == ObjectKind::mutex || k == ObjectKind::recursive_mutex; }
+
+const char* kind_word(ObjectKind k) {
+  switch (k) {
+    case ObjectKind::mutex: return "mutex";
+    case ObjectKind::recursive_mutex: return "recursive mutex";
+    case ObjectKind::semaphore: return "semaphore";
+    case ObjectKind::bounded_semaphore: return "bounded semaphore";
+    case ObjectKind::event: return "event";
+    case ObjectKind::condvar: return "condvar";
+    case ObjectKind::shared: return "variable";
+    case ObjectKind::atomic: return "atomic";
+  }
+  return "object";
+}
+
+}  // namespace
+
+ControlledEngine::ControlledEngine(const ScenarioInfo& info, const Params& params,
+                                   EngineOptions options)
+    : info_(info), params_(params), options_(options), n_(info.thread_count(params)),
+      stacks_(options.stack_size) {
+  if (n_ < 1 || n_ > 64) throw std::invalid_argument("a scenario needs 1 to 64 threads");
+  stacks_.reserve(n_);
+  ctx_.resize(static_cast<std::size_t>(n_) + 1);
+  threads_.resize(static_cast<std::size_t>(n_));
+  enabled_.reserve(static_cast<std::size_t>(n_));
+}
+
+ControlledEngine::~ControlledEngine() = default;
+
+// ---------------------------------------------------------------------------
+// Executions and fibers
+
+const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t seed) {
+  strategy_ = &strategy;
+  strategy.new_execution(seed, n_);
+  result_.findings.clear();
+  result_.steps = result_.decisions = 0;
+  trace_.clear();
+  schedule_.clear();
+  objects_.clear();
+  lock_edges_.clear();
+  lock_graph_.reset();
+  race_.reset(n_);
+  wait_seq_ = 0;
+  aborting_ = false;
+  in_threads_ = false;
+  for (auto& t : threads_) {
+    t.status = Status::runnable;
+    t.blocked_on = kNoObject;
+    t.notified = false;
+    t.held.clear();
+    t.held_loc.clear();
+  }
+  runnable_ = n_ == 64 ? ~0ULL : (1ULL << n_) - 1;
+
+  Runtime* outer = current_runtime_or_null();
+  set_current_runtime(this);
+  bool constructed = false;
+  try {
+    scenario_ = info_.make(params_);
+    constructed = true;
+  } catch (const std::exception& e) {
+    add_finding({FindingKind::crash,
+                 std::string("the scenario's constructor threw: ") + e.what(), {}, {}, {}, {}});
+  }
+  if (constructed) {
+    stacks_.tsan_begin_execution(n_);
+    for (int i = 0; i < n_; ++i) ctx_[i] = stacks_.make(i, &ControlledEngine::fiber_entry);
+    in_threads_ = true;
+    current_ = n_;
+    // The first pick is a decision too: who starts matters.
+    switch_to(choose(false));
+    // Back on the main context: every fiber has finished.
+    in_threads_ = false;
+    stacks_.tsan_end_execution(n_);
+    if (!aborting_) {
+      try {
+        scenario_->check();
+      } catch (const std::exception& e) {
+        add_finding({FindingKind::crash, std::string("check() threw: ") + e.what(), {}, {}, {}, {}});
+      }
+    }
+  }
+  scenario_.reset();
+  set_current_runtime(outer);
+  strategy.end_execution(result_.decisions);
+  std::uint64_t h = kFnvOffset;
+  for (const Event& e : trace_) {
+    h = fnv(h, static_cast<std::uint64_t>(e.thread) << 48 | static_cast<std::uint64_t>(e.op) << 32 |
+                   e.object);
+    h = fnv(h, e.loc.line());
+  }
+  result_.trace_hash = h;
+  return result_;
+}
+
+void ControlledEngine::fiber_entry(Transfer t) {
+  auto* self = static_cast<ControlledEngine*>(t.data);
+  self->ctx_[self->last_] = t.fctx;
+  self->thread_body(self->current_);
+}
+
+void ControlledEngine::thread_body(int index) {
+  if (!aborting_) {
+    try {
+      record(EventOp::thread_start, kNoObject, {});
+      scenario_->thread(index);
+      record(EventOp::thread_end, kNoObject, {});
+    } catch (const AbortExecution&) {
+    } catch (const std::exception& e) {
+      add_finding({FindingKind::crash,
+                   thread_name(index) + " threw " + typeid(e).name() + ": " + e.what(),
+                   {index}, {}, {}, {}});
+      aborting_ = true;
+    } catch (...) {
+      add_finding({FindingKind::crash, thread_name(index) + " threw a non-standard exception",
+                   {index}, {}, {}, {}});
+      aborting_ = true;
+    }
+  }
+  threads_[index].status = Status::finished;
+  runnable_ &= ~(1ULL << index);
+  const int next = after_finish();
+  last_ = index;
+  current_ = next;
+  stacks_.tsan_switch_to(next == n_ ? -1 : next);
+  jump(ctx_[next], this);
+  __builtin_unreachable();  // a finished fiber is never resumed
+}
+
+void ControlledEngine::switch_to(int next) {
+  last_ = current_;
+  current_ = next;
+  stacks_.tsan_switch_to(next == n_ ? -1 : next);
+  Transfer t = jump(ctx_[next], this);
+  // Resumed: `last_` is whoever switched to us; keep its context.
+  ctx_[last_] = t.fctx;
+}
+
+// Who runs after a thread finished: the strategy's pick among the runnable;
+// nobody runnable but somebody blocked is a deadlock; while aborting, every
+// unfinished fiber in turn (to unwind it); then the main context.
+int ControlledEngine::after_finish() {
+  if (!aborting_) {
+    if (runnable_ != 0) return choose(false);
+    for (const auto& t : threads_)
+      if (t.status == Status::blocked) {
+        try {
+          report_deadlock();
+        } catch (const AbortExecution&) {
+        }
+        break;
+      }
+  }
+  if (aborting_)
+    for (int i = 0; i < n_; ++i)
+      if (threads_[i].status != Status::finished) return i;
+  return n_;
+}
+
+int ControlledEngine::choose(bool yielded) {
+  if (runnable_ == 0) return -1;
+  if ((runnable_ & (runnable_ - 1)) == 0) return std::countr_zero(runnable_);
+  enabled_.clear();
+  for (std::uint64_t m = runnable_; m != 0; m &= m - 1) enabled_.push_back(std::countr_zero(m));
+  const int cur = current_ < n_ && threads_[current_].status == Status::runnable ? current_ : -1;
+  const int pick = strategy_->pick(enabled_, cur, yielded);
+  ++result_.decisions;
+  schedule_.push_back(static_cast<std::uint8_t>(pick));
+  return pick;
+}
+
+// Entry of every operation. Returns false when the operation must be a no-op:
+// outside scenario threads (constructor, check()), or in a destructor while
+// an aborted execution unwinds.
+bool ControlledEngine::begin(Loc loc, bool yielded) {
+  if (!in_threads_) return false;
+  if (aborting_) {
+    if (std::uncaught_exceptions() > 0) return false;
+    throw AbortExecution{};  // scenario code swallowed the unwinding; resume it
+  }
+  (void)loc;
+  schedule(yielded);
+  return true;
+}
+
+void ControlledEngine::schedule(bool yielded) {
+  if (++result_.steps > options_.max_steps) {
+    std::string running;
+    for (int i = 0; i < n_; ++i)
+      if (threads_[i].status != Status::finished)
+        running += (running.empty() ? "" : ", ") + std::to_string(i);
+    RawFinding f{FindingKind::livelock,
+                 "the execution exceeded " + std::to_string(options_.max_steps) +
+                     " scheduling points without finishing (threads still running: " + running + ")",
+                 {current_}, {}, {}, {}};
+    if (!trace_.empty()) {
+      f.locs.push_back(trace_.back().loc);
+      f.events.push_back(trace_.size() - 1);
+    }
+    add_finding(std::move(f));
+    abort_execution();
+  }
+  const int next = choose(yielded);
+  if (next != current_) switch_to(next);
+  if (aborting_) throw AbortExecution{};
+}
+
+void ControlledEngine::block_on(ObjectId o, Loc loc) {
+  ThreadState& t = threads_[current_];
+  t.status = Status::blocked;
+  t.blocked_on = o;
+  t.blocked_loc = loc;
+  runnable_ &= ~(1ULL << current_);
+  record(EventOp::blocked, o, loc);
+  const int next = choose(false);
+  if (next < 0) report_deadlock();
+  switch_to(next);
+  if (aborting_) throw AbortExecution{};
+}
+
+void ControlledEngine::wake_all(ObjectId o) {
+  for (int i = 0; i < n_; ++i) {
+    ThreadState& t = threads_[i];
+    if (t.status == Status::blocked && t.blocked_on == o) {
+      t.status = Status::runnable;
+      t.blocked_on = kNoObject;
+      runnable_ |= 1ULL << i;
+    }
+  }
+}
+
+std::uint64_t ControlledEngine::record(EventOp op, ObjectId o, Loc loc) {
+  trace_.push_back({o, static_cast<std::int16_t>(current_), op, loc});
+  return trace_.size() - 1;
+}
+
+void ControlledEngine::abort_execution() {
+  aborting_ = true;
+  throw AbortExecution{};
+}
+
+// ---------------------------------------------------------------------------
+// Objects
+
+ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std::int64_t initial,
+                                         Loc) {
+  ObjectState o{kind, name};
+  o.count = o.initial = initial;
+  if (kind == ObjectKind::shared) o.var = race_.add_variable();
+  if (is_mutex(kind)) o.node = lock_graph_.add_node();
+  objects_.push_back(o);
+  return static_cast<ObjectId>(objects_.size() - 1);
+}
+
+std::string ControlledEngine::object_name(ObjectId id) const {
+  if (id == kNoObject || id >= objects_.size()) return "";
+  const ObjectState& o = objects_[id];
+  if (o.name != nullptr) return std::string(kind_word(o.kind)) + " " + o.name;
+  return std::string(kind_word(o.kind)) + " #" + std::to_string(id);
+}
+
+std::string ControlledEngine::thread_name(int t) const { return "thread " + std::to_string(t); }
+
+int ControlledEngine::sync_of(ObjectState& o) {
+  if (o.sync < 0) o.sync = race_.add_sync();
+  return o.sync;
+}
+
+// ---------------------------------------------------------------------------
+// Mutexes
+
+void ControlledEngine::acquire_mutex(ObjectState& o, ObjectId m, Loc loc) {
+  o.owner = current_;
+  o.recursion = 1;
+  threads_[current_].held.push_back(m);
+  threads_[current_].held_loc.push_back(loc);
+  race_.acquire(current_, sync_of(o));
+}
+
+void ControlledEngine::release_mutex(ObjectState& o, ObjectId m) {
+  o.owner = -1;
+  o.recursion = 0;
+  ThreadState& t = threads_[current_];
+  for (std::size_t i = t.held.size(); i-- > 0;)
+    if (t.held[i] == m) {
+      t.held.erase(t.held.begin() + static_cast<std::ptrdiff_t>(i));
+      t.held_loc.erase(t.held_loc.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  race_.release(current_, sync_of(o));
+  wake_all(m);
+}
+
+void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
+  if (!begin(loc)) return;
+  ObjectState& o = objects_[m];
+  record(EventOp::lock, m, loc);
+  if (o.owner == current_) {
+    if (o.kind == ObjectKind::recursive_mutex) {
+      ++o.recursion;
+      return;
+    }
+    const auto& t = threads_[current_];
+    Loc first = loc;
+    for (std::size_t i = 0; i < t.held.size(); ++i)
+      if (t.held[i] == m) first = t.held_loc[i];
+    add_finding({FindingKind::self_deadlock,
+                 thread_name(current_) + " locks " + object_name(m) +
+                     " again while holding it (locked at " + location_string(first) +
+                     "); a non-recursive mutex waits for itself forever",
+                 {current_}, {loc, first}, {trace_.size() - 1}, {}});
+    abort_execution();
+  }
+  // Lock order is noted when the lock is requested, so a run that deadlocks
+  // on these two locks still reports the inversion.
+  note_lock_order(m, loc);
+  if (o.owner >= 0) {
+    while (objects_[m].owner >= 0) block_on(m, loc);
+    record(EventOp::acquired, m, loc);
+  }
+  acquire_mutex(objects_[m], m, loc);
+}
+
+bool ControlledEngine::mutex_try_lock(ObjectId m, Loc loc) {
+  if (!begin(loc)) return false;
+  ObjectState& o = objects_[m];
+  record(EventOp::try_lock, m, loc);
+  if (o.owner == current_ && o.kind == ObjectKind::recursive_mutex) {
+    ++o.recursion;
+    return true;
+  }
+  if (o.owner >= 0) return false;  // held (by us, for a plain mutex: std says UB; we say no)
+  acquire_mutex(o, m, loc);
+  return true;
+}
+
+void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
+  if (!begin(loc)) return;
+  ObjectState& o = objects_[m];
+  record(EventOp::unlock, m, loc);
+  if (o.owner != current_) {
+    add_finding({FindingKind::unlock_not_owner,
+                 thread_name(current_) + " unlocks " + object_name(m) + ", which " +
+                     (o.owner < 0 ? std::string("nobody holds")
+                                  : "is held by " + thread_name(o.owner)),
+                 {current_}, {loc}, {trace_.size() - 1}, {}});
+    abort_execution();
+  }
+  if (--o.recursion > 0) return;
+  release_mutex(o, m);
+}
+
+void ControlledEngine::note_lock_order(ObjectId m, Loc loc) {
+  const ThreadState& t = threads_[current_];
+  const int to = objects_[m].node;
+  for (std::size_t i = 0; i < t.held.size(); ++i) {
+    const int from = objects_[t.held[i]].node;
+    if (lock_graph_.has_edge(from, to)) continue;
+    if (lock_graph_.insert_edge(from, to)) {
+      lock_edges_.push_back({from, to, current_, t.held_loc[i], loc});
+      continue;
+    }
+    // from→to closes a cycle: the path to→…→from already exists.
+    const std::vector<int> path = lock_graph_.find_path(to, from);
+    RawFinding f{FindingKind::lock_order_inversion, "", {}, {}, {}, {}};
+    auto node_name = [this](int node) {
+      for (ObjectId id = 0; id < objects_.size(); ++id)
+        if (objects_[id].node == node) return object_name(id);
+      return std::string("?");
+    };
+    auto add_edge = [&](int a, int b, int thread, Loc a_loc, Loc b_loc) {
+      f.cycle.push_back({thread, node_name(a), node_name(b), -1, location_string(b_loc)});
+      f.locs.push_back(b_loc);
+      f.locs.push_back(a_loc);
+      if (std::find(f.threads.begin(), f.threads.end(), thread) == f.threads.end())
+        f.threads.push_back(thread);
+    };
+    add_edge(from, to, current_, t.held_loc[i], loc);
+    for (std::size_t k = 0; k + 1 < path.size(); ++k)
+      for (const LockEdge& e : lock_edges_)
+        if (e.from == path[k] && e.to == path[k + 1]) {
+          add_edge(e.from, e.to, e.thread, e.from_loc, e.to_loc);
+          break;
+        }
+    // One thread taking locks in both orders cannot deadlock by itself.
+    if (f.threads.size() < 2) continue;
+    for (std::size_t k = 0; k < f.cycle.size(); ++k)
+      f.cycle[k].other_thread = f.cycle[(k + 1) % f.cycle.size()].thread;
+    std::string order;
+    for (const auto& e : f.cycle)
+      order += (order.empty() ? "" : "; ") + thread_name(e.thread) + " takes " + e.wants +
+               " while holding " + e.holds + " (" + e.location + ")";
+    f.message = "locks are taken in inconsistent orders, which can deadlock: " + order;
+    f.events.push_back(trace_.size() - 1);
+    add_finding(std::move(f));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Semaphores and events
+
+void ControlledEngine::semaphore_acquire(ObjectId s, Loc loc) {
+  if (!begin(loc)) return;
+  record(EventOp::acquire, s, loc);
+  if (objects_[s].count <= 0) {
+    while (objects_[s].count <= 0) block_on(s, loc);
+    record(EventOp::acquired, s, loc);
+  }
+  ObjectState& o = objects_[s];
+  --o.count;
+  race_.acquire(current_, sync_of(o));
+}
+
+bool ControlledEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
+  if (!begin(loc)) return false;
+  record(EventOp::try_acquire, s, loc);
+  ObjectState& o = objects_[s];
+  if (o.count <= 0) return false;
+  --o.count;
+  race_.acquire(current_, sync_of(o));
+  return true;
+}
+
+void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
+  if (!begin(loc)) return;
+  record(EventOp::release, s, loc);
+  ObjectState& o = objects_[s];
+  if (o.kind == ObjectKind::bounded_semaphore && o.count + n > o.initial) {
+    add_finding({FindingKind::semaphore_overrelease,
+                 thread_name(current_) + " releases " + object_name(s) + ", raising its count to " +
+                     std::to_string(o.count + n) + " above its bound " + std::to_string(o.initial) +
+                     ": it was released more often than acquired",
+                 {current_}, {loc}, {trace_.size() - 1}, {}});
+    abort_execution();
+  }
+  o.count += n;
+  race_.release(current_, sync_of(o));
+  wake_all(s);
+}
+
+void ControlledEngine::event_set(ObjectId e, Loc loc) {
+  if (!begin(loc)) return;
+  record(EventOp::set, e, loc);
+  ObjectState& o = objects_[e];
+  o.count = 1;
+  race_.release(current_, sync_of(o));
+  wake_all(e);
+}
+
+void ControlledEngine::event_clear(ObjectId e, Loc loc) {
+  if (!begin(loc)) return;
+  record(EventOp::clear, e, loc);
+  objects_[e].count = 0;
+}
+
+void ControlledEngine::event_wait(ObjectId e, Loc loc) {
+  if (!begin(loc)) return;
+  record(EventOp::wait, e, loc);
+  if (objects_[e].count == 0) {
+    while (objects_[e].count == 0) block_on(e, loc);
+    record(EventOp::acquired, e, loc);
+  }
+  race_.acquire(current_, sync_of(objects_[e]));
+}
+
+bool ControlledEngine::event_is_set(ObjectId e, Loc loc) {
+  if (!begin(loc)) return false;
+  record(EventOp::is_set, e, loc);
+  ObjectState& o = objects_[e];
+  if (o.count == 0) return false;
+  race_.acquire(current_, sync_of(o));
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Condition variables
+
+void ControlledEngine::condvar_wait(ObjectId cv, ObjectId m, Loc loc) {
+  if (!begin(loc)) return;
+  record(EventOp::cv_wait, cv, loc);
+  ObjectState& mo = objects_[m];
+  if (mo.owner != current_) {
+    add_finding({FindingKind::unlock_not_owner,
+                 thread_name(current_) + " waits on " + object_name(cv) + " without holding " +
+                     object_name(m),
+                 {current_}, {loc}, {trace_.size() - 1}, {}});
+    abort_execution();
+  }
+  const int depth = mo.recursion;
+  release_mutex(mo, m);
+  ThreadState& t = threads_[current_];
+  t.notified = false;
+  t.wait_seq = ++wait_seq_;
+  // No spurious wakeups: only a notify ends the wait.
+  while (!threads_[current_].notified) block_on(cv, loc);
+  while (objects_[m].owner >= 0) block_on(m, loc);
+  record(EventOp::acquired, m, loc);
+  acquire_mutex(objects_[m], m, loc);
+  objects_[m].recursion = depth;
+}
+
+void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
+  if (!begin(loc)) return;
+  record(all ? EventOp::notify_all : EventOp::notify_one, cv, loc);
+  // notify_one wakes the longest waiter (FIFO); who then gets the mutex first
+  // is still the strategy's choice, which is what exposes if-instead-of-while.
+  int chosen = -1;
+  for (int i = 0; i < n_; ++i) {
+    ThreadState& t = threads_[i];
+    if (t.status != Status::blocked || t.blocked_on != cv) continue;
+    if (all) {
+      t.notified = true;
+      continue;
+    }
+    if (chosen < 0 || t.wait_seq < threads_[chosen].wait_seq) chosen = i;
+  }
+  if (chosen >= 0) threads_[chosen].notified = true;
+  for (int i = 0; i < n_; ++i) {
+    ThreadState& t = threads_[i];
+    if (t.status == Status::blocked && t.blocked_on == cv && t.notified) {
+      t.status = Status::runnable;
+      t.blocked_on = kNoObject;
+      runnable_ |= 1ULL << i;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Shared variables and atomics
+
+void ControlledEngine::shared_access(ObjectId v, bool write, Loc loc) {
+  if (!begin(loc)) return;
+  const std::uint64_t ev = record(write ? EventOp::write : EventOp::read, v, loc);
+  ObjectState& o = objects_[v];
+  auto race = write ? race_.write(current_, o.var, loc, ev) : race_.read(current_, o.var, loc, ev);
+  if (race && !o.raced) report_race(o, v, *race);
+}
+
+void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetector::Race& race) {
+  o.raced = true;
+  auto access = [this](const RaceDetector::Access& a) {
+    return thread_name(a.thread) + (a.write ? " writes" : " reads") + " at " +
+           location_string(a.loc);
+  };
+  add_finding({FindingKind::data_race,
+               "data race on " + object_name(v) + ": " + access(race.later) +
+                   ", unordered with the earlier access: " + access(race.earlier),
+               {race.earlier.thread, race.later.thread},
+               {race.later.loc, race.earlier.loc},
+               {race.earlier.event, race.later.event},
+               {}});
+}
+
+void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {
+  if (!begin(loc)) return;
+  static constexpr EventOp kOps[] = {EventOp::atomic_load, EventOp::atomic_store,
+                                     EventOp::atomic_rmw, EventOp::atomic_cas};
+  record(kOps[static_cast<int>(op)], a, loc);
+  // seq_cst: every atomic operation both acquires and releases.
+  const int s = sync_of(objects_[a]);
+  race_.acquire(current_, s);
+  race_.release(current_, s);
+}
+
+void ControlledEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
+                                   Loc loc) {
+  if (!begin(loc)) return;
+  record(EventOp::atomic_wait, a, loc);
+  if (still_equal(ctx)) {
+    while (still_equal(ctx)) block_on(a, loc);
+    record(EventOp::acquired, a, loc);
+  }
+  race_.acquire(current_, sync_of(objects_[a]));
+}
+
+void ControlledEngine::atomic_notify(ObjectId a, bool, Loc loc) {
+  if (!begin(loc)) return;
+  record(EventOp::atomic_notify, a, loc);
+  // Waking every waiter is allowed (atomic waits may wake spuriously); each
+  // re-checks its value.
+  wake_all(a);
+}
+
+void ControlledEngine::yield(bool spinning, Loc loc) {
+  if (!begin(loc, spinning)) return;
+  record(spinning ? EventOp::spin : EventOp::yield, kNoObject, loc);
+}
+
+void ControlledEngine::check_failed(const std::string& message, Loc loc) {
+  if (aborting_ && std::uncaught_exceptions() > 0) return;
+  std::uint64_t ev = 0;
+  if (in_threads_) {
+    ev = record(EventOp::check_failed, kNoObject, loc);
+  } else {
+    // check(): after the threads; the event closes the trace.
+    trace_.push_back({kNoObject, -1, EventOp::check_failed, loc});
+    ev = trace_.size() - 1;
+  }
+  add_finding({FindingKind::invariant_violation, message,
+               in_threads_ ? std::vector<int>{current_} : std::vector<int>{}, {loc}, {ev}, {}});
+}
+
+// ---------------------------------------------------------------------------
+// Deadlock: no runnable thread while some are blocked.
+
+void ControlledEngine::report_deadlock() {
+  // Wait-for edges: a thread blocked on a mutex waits for its owner. Follow
+  // them from each blocked thread; a repeat is a cycle.
+  auto waits_for = [this](int t) {
+    const ThreadState& s = threads_[t];
+    if (s.status != Status::blocked || s.blocked_on == kNoObject) return -1;
+    const ObjectState& o = objects_[s.blocked_on];
+    return is_mutex(o.kind) ? o.owner : -1;
+  };
+  std::vector<int> cycle;
+  for (int start = 0; start < n_ && cycle.empty(); ++start) {
+    std::vector<int> path;
+    for (int t = start; t >= 0; t = waits_for(t)) {
+      auto it = std::find(path.begin(), path.end(), t);
+      if (it != path.end()) {
+        cycle.assign(it, path.end());
+        break;
+      }
+      path.push_back(t);
+    }
+  }
+  std::vector<int> involved = cycle;
+  if (involved.empty())
+    for (int t = 0; t < n_; ++t)
+      if (threads_[t].status == Status::blocked) involved.push_back(t);
+
+  RawFinding f{FindingKind::deadlock, "", involved, {}, {}, {}};
+  std::string text;
+  for (int t : involved) {
+    const ThreadState& s = threads_[t];
+    std::string holds;
+    for (ObjectId h : s.held) holds += (holds.empty() ? "" : ", ") + object_name(h);
+    const int other = waits_for(t);
+    f.cycle.push_back({t, holds, object_name(s.blocked_on), other, location_string(s.blocked_loc)});
+    f.locs.push_back(s.blocked_loc);
+    text += (text.empty() ? "" : "; ") + thread_name(t) +
+            (holds.empty() ? "" : " holds " + holds + " and") + " waits for " +
+            object_name(s.blocked_on) + " at " + location_string(s.blocked_loc) +
+            (other >= 0 ? " (held by " + thread_name(other) + ")" : "");
+  }
+  for (std::size_t i = trace_.size(); i-- > 0;)
+    if (trace_[i].op == EventOp::blocked) {
+      f.events.push_back(i);
+      if (f.events.size() == involved.size()) break;
+    }
+  if (cycle.empty()) {
+    int finished = 0;
+    for (const auto& s : threads_) finished += s.status == Status::finished;
+    text += "; no running thread is left to wake them (" + std::to_string(finished) +
+            " finished)";
+  }
+  f.message = (cycle.empty() ? "every live thread is blocked: " : "wait-for cycle: ") + text;
+  add_finding(std::move(f));
+  abort_execution();
+}
+
+// ---------------------------------------------------------------------------
+
+void ControlledEngine::add_finding(RawFinding f) {
+  std::uint64_t h = fnv(kFnvOffset, static_cast<std::uint64_t>(f.kind));
+  for (const Loc& l : f.locs) {
+    h = fnv(h, reinterpret_cast<std::uintptr_t>(l.file_name()));
+    h = fnv(h, l.line());
+  }
+  // Without a source line (a crash) the message tells findings apart.
+  if (f.locs.empty())
+    for (char c : f.message) h = fnv(h, static_cast<unsigned char>(c));
+  f.signature = h;
+  for (const RawFinding& g : result_.findings)
+    if (g.signature == h) return;  // once per execution
+  result_.findings.push_back(std::move(f));
+}
+
+}  // namespace tangle::detail

@@ -1,0 +1,80 @@
+// The scenario registry: filled by file-level statics (TANGLE_SCENARIO) before
+// main, read-only afterwards.
+#include <algorithm>
+#include <deque>
+#include <stdexcept>
+
+#include "tangle/scenario.hpp"
+
+namespace tangle {
+namespace {
+// A deque keeps element addresses stable while statics register.
+std::deque<ScenarioInfo>& registry() {
+  static std::deque<ScenarioInfo> r;
+  return r;
+}
+}  // namespace
+
+std::int64_t Params::get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) throw std::out_of_range("scenario parameter '" + name + "' is not declared");
+  return it->second;
+}
+
+ScenarioBuilder* ScenarioBuilder::threads(int default_count) {
+  info_->defaults["threads"] = default_count;
+  info_->thread_count = [](const Params& p) { return static_cast<int>(p.get("threads")); };
+  return this;
+}
+
+ScenarioBuilder* ScenarioBuilder::fixed_threads(int count) {
+  info_->thread_count = [count](const Params&) { return count; };
+  return this;
+}
+
+ScenarioBuilder* ScenarioBuilder::threads(std::function<int(const Params&)> from_params) {
+  info_->thread_count = std::move(from_params);
+  return this;
+}
+
+ScenarioBuilder* ScenarioBuilder::param(const std::string& name, std::int64_t default_value) {
+  info_->defaults[name] = default_value;
+  return this;
+}
+
+ScenarioBuilder* ScenarioBuilder::expect(std::initializer_list<Kind> kinds) {
+  info_->expected.assign(kinds.begin(), kinds.end());
+  return this;
+}
+
+ScenarioBuilder* ScenarioBuilder::description(const std::string& text) {
+  info_->description = text;
+  return this;
+}
+
+std::vector<const ScenarioInfo*> registered_scenarios() {
+  std::vector<const ScenarioInfo*> out;
+  for (const auto& s : registry()) out.push_back(&s);
+  std::sort(out.begin(), out.end(),
+            [](const ScenarioInfo* a, const ScenarioInfo* b) { return a->name < b->name; });
+  return out;
+}
+
+const ScenarioInfo* find_scenario(const std::string& name) {
+  for (const auto& s : registry())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+namespace detail {
+ScenarioBuilder* register_scenario(ScenarioInfo info) {
+  if (!info.thread_count) info.thread_count = [](const Params&) { return 1; };
+  registry().push_back(std::move(info));
+  // Builders live as long as the program, like google/benchmark's.
+  static std::deque<ScenarioBuilder> builders;
+  builders.emplace_back(&registry().back());
+  return &builders.back();
+}
+}  // namespace detail
+
+}  // namespace tangle

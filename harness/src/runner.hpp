@@ -1,0 +1,55 @@
+// Runs a scenario for many executions and turns what the engine saw into the
+// plain-data report model: findings deduplicated by kind and source lines
+// (the first occurrence keeps its trace and replay token), a verdict against
+// the expectations.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "controlled/engine.hpp"
+#include "tangle/report/model.hpp"
+#include "tangle/scenario.hpp"
+#include "token.hpp"
+
+namespace tangle::detail {
+
+struct RunOptions {
+  std::string strategy = "pct";  // random | pct
+  int depth = 3;                 // PCT bug depth
+  std::uint64_t seed = 1;
+  std::uint64_t executions = 10000;
+  double time_budget_s = 0;      // 0: no budget; else stop when spent
+  EngineOptions engine;
+  std::size_t trace_tail = 200;  // events kept per finding in the report
+};
+
+// Called now and then from the run loop with executions done so far.
+using ProgressFn = std::function<void(std::uint64_t done)>;
+
+// Declared defaults overridden by `overrides` (names the scenario does not
+// declare are ignored here; the CLI rejects names no selected scenario has).
+Params effective_params(const ScenarioInfo& info,
+                        const std::map<std::string, std::int64_t>& overrides);
+
+std::unique_ptr<Strategy> make_strategy(const RunOptions& options);
+
+report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& params,
+                                    const RunOptions& options, const ProgressFn& progress = {});
+
+// Re-executes the token's schedule once. `reproduced`: a finding of the
+// token's kind with the token's trace_hash was found again.
+struct ReplayOutcome {
+  report::ScenarioResult result;
+  bool reproduced = false;
+  std::string trace_hash;  // of the replayed execution
+};
+// Throws TokenError (unknown scenario) or ReplayDiverged.
+ReplayOutcome replay(const ReplayToken& token);
+
+report::Verdict judge(const std::vector<report::FindingKind>& expected,
+                      const std::vector<report::Finding>& findings, std::string* reason);
+
+}  // namespace tangle::detail

@@ -1,0 +1,14 @@
+// Source locations as the reports print them: "dir/file.cpp:LINE", relative
+// to the source root the build was configured with (TANGLE_SOURCE_ROOT) when
+// the file lies under it.
+#pragma once
+
+#include <source_location>
+#include <string>
+
+namespace tangle::detail {
+
+std::string location_string(const std::source_location& loc);
+std::string relative_source_path(const char* file);
+
+}  // namespace tangle::detail

@@ -1,0 +1,82 @@
+// PCT: Probabilistic Concurrency Testing (Burckhardt et al., ASPLOS 2010).
+//
+// 1. At the start of an execution give the n threads distinct random
+//    priorities d, d+1, …, d+n-1.
+// 2. Pick d-1 change points uniformly among the k decision points expected in
+//    an execution; at the i-th change point the thread about to run drops to
+//    priority i (below every initial priority).
+// 3. At every decision point run the highest-priority runnable thread.
+// A bug of depth d is then found with probability >= 1/(n·k^(d-1)) per
+// execution. k is learned: the largest number of decisions seen so far.
+//
+// A busy-waiting thread (yielded) drops below everybody, so a spin loop hands
+// the processor to the thread it waits for instead of livelocking.
+// Cost per decision: O(n) over the runnable threads.
+#include <algorithm>
+#include <vector>
+
+#include "rng.hpp"
+#include "strategies/strategy.hpp"
+
+namespace tangle::detail {
+namespace {
+
+class PctStrategy final : public Strategy {
+ public:
+  explicit PctStrategy(int depth) : depth_(std::max(1, depth)) {}
+
+  void new_execution(std::uint64_t seed, int threads) override {
+    rng_.reseed(seed);
+    priority_.resize(static_cast<std::size_t>(threads));
+    for (int i = 0; i < threads; ++i) priority_[i] = depth_ + i;
+    // Fisher–Yates with our own RNG (std::shuffle is implementation-defined).
+    for (int i = threads - 1; i > 0; --i)
+      std::swap(priority_[i], priority_[rng_.below(static_cast<std::uint32_t>(i + 1))]);
+    change_points_.clear();
+    for (int i = 1; i < depth_; ++i)
+      change_points_.push_back(1 + rng_.below(static_cast<std::uint32_t>(k_)));
+    decision_ = 0;
+    lowest_ = -depth_;  // yields go below the change-point priorities
+  }
+
+  int pick(std::span<const int> enabled, int current, bool yielded) override {
+    ++decision_;
+    if (yielded && current >= 0) priority_[current] = --lowest_;
+    int best = highest(enabled);
+    for (std::size_t i = 0; i < change_points_.size(); ++i)
+      if (change_points_[i] == decision_) {
+        // Change point i+1 of d-1: priorities 1..d-1 sit below the initial ones.
+        priority_[best] = static_cast<int>(i) + 1 - depth_;
+        best = highest(enabled);
+      }
+    return best;
+  }
+
+  void end_execution(std::uint64_t decisions) override {
+    k_ = std::max<std::uint64_t>(k_, std::max<std::uint64_t>(decisions, 1));
+  }
+
+ private:
+  int highest(std::span<const int> enabled) const {
+    int best = enabled[0];
+    for (int t : enabled)
+      if (priority_[t] > priority_[best]) best = t;
+    return best;
+  }
+
+  int depth_;
+  Rng rng_;
+  std::vector<int> priority_;
+  std::vector<std::uint64_t> change_points_;
+  std::uint64_t decision_ = 0;
+  std::uint64_t k_ = 16;  // first guess; replaced by the largest seen
+  int lowest_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_pct_strategy(int depth) {
+  return std::make_unique<PctStrategy>(depth);
+}
+
+}  // namespace tangle::detail

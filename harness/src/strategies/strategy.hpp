@@ -1,0 +1,41 @@
+// A scheduling strategy: "given the runnable threads, pick one" (the shape of
+// folly's DeterministicSchedule and shuttle's Scheduler). One file each.
+//
+// The engine calls `pick` only at decision points, where two or more threads
+// can run; the sequence of picks is the schedule a replay token records.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+namespace tangle::detail {
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  // Starts execution number `index` (0-based) with its own seed.
+  virtual void new_execution(std::uint64_t seed, int threads) = 0;
+  // `enabled`: runnable thread ids, ascending, size >= 2. `current`: the thread
+  // that was running (-1 when it blocked, finished, or none ran yet).
+  // `yielded`: `current` is busy-waiting and asked to let others run.
+  virtual int pick(std::span<const int> enabled, int current, bool yielded) = 0;
+  // Called after each execution with the number of decisions it made.
+  virtual void end_execution(std::uint64_t decisions) { (void)decisions; }
+};
+
+std::unique_ptr<Strategy> make_random_strategy();
+// PCT with bug depth `depth` >= 1 (Burckhardt, Kothari, Musuvathi, Nagarakatte,
+// "A Randomized Scheduler with Probabilistic Guarantees of Finding Bugs",
+// ASPLOS 2010).
+std::unique_ptr<Strategy> make_pct_strategy(int depth);
+// Replays a recorded schedule; throws ReplayDiverged when it does not fit.
+std::unique_ptr<Strategy> make_replay_strategy(std::basic_string<std::uint8_t> schedule);
+
+struct ReplayDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace tangle::detail

@@ -1,0 +1,104 @@
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <string>
+
+#include "tangle/report/console.hpp"
+
+namespace tangle::report {
+namespace {
+
+std::string kinds(const std::vector<FindingKind>& ks) {
+  if (ks.empty()) return "none";
+  std::string s;
+  for (auto k : ks) s += (s.empty() ? "" : ",") + std::string(to_string(k));
+  return s;
+}
+
+std::vector<FindingKind> found_kinds(const ScenarioResult& s) {
+  std::set<FindingKind> set;
+  for (const auto& f : s.findings) set.insert(f.kind);
+  return {set.begin(), set.end()};
+}
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+std::string seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fs", s);
+  return buf;
+}
+
+}  // namespace
+
+void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& options) {
+  out << "tangle " << r.version << ": " << r.engine << " engine, strategy " << r.strategy;
+  if (r.depth > 0) out << " (depth " << r.depth << ")";
+  out << ", seed " << r.seed << "\n\n";
+
+  std::size_t name_w = 8, exp_w = 8, found_w = 5;
+  for (const auto& s : r.scenarios) {
+    name_w = std::max(name_w, s.name.size());
+    exp_w = std::max(exp_w, kinds(s.expected).size());
+    found_w = std::max(found_w, kinds(found_kinds(s)).size());
+  }
+  out << pad("SCENARIO", name_w + 2) << pad("EXPECTED", exp_w + 2) << pad("FOUND", found_w + 2)
+      << pad("EXECS", 9) << pad("FIRST", 7) << pad("TIME", 8) << "VERDICT\n";
+  for (const auto& s : r.scenarios) {
+    out << pad(s.name, name_w + 2) << pad(kinds(s.expected), exp_w + 2)
+        << pad(kinds(found_kinds(s)), found_w + 2) << pad(std::to_string(s.executions), 9)
+        << pad(s.first_failure_execution ? std::to_string(*s.first_failure_execution) : "-", 7)
+        << pad(seconds(s.duration_s), 8) << to_string(s.verdict);
+    if (!s.verdict_reason.empty()) out << " (" << s.verdict_reason << ")";
+    out << "\n";
+  }
+
+  if (options.details) {
+    bool header = false;
+    for (const auto& s : r.scenarios)
+      for (const auto& f : s.findings) {
+        if (!header) out << "\nFindings\n--------\n";
+        header = true;
+        const bool expected =
+            std::find(s.expected.begin(), s.expected.end(), f.kind) != s.expected.end();
+        out << "\n[" << s.name << "] " << to_string(f.kind) << (expected ? " (expected)" : " (UNEXPECTED)")
+            << " in " << f.occurrences << " of " << s.executions << " executions, first in #"
+            << f.first_execution;
+        if (f.source != "tangle") out << ", reported by " << f.source;
+        out << "\n  " << f.message << "\n";
+        if (!f.threads.empty()) {
+          out << "  threads:";
+          for (int t : f.threads) out << " " << t;
+          out << "\n";
+        }
+        if (!f.locations.empty()) {
+          out << "  at:";
+          for (const auto& l : f.locations) out << " " << l;
+          out << "\n";
+        }
+        if (!f.trace.empty()) {
+          out << "  last events (of " << f.trace_length << "):\n";
+          const std::size_t from =
+              f.trace.size() > options.events_per_finding ? f.trace.size() - options.events_per_finding : 0;
+          for (std::size_t i = from; i < f.trace.size(); ++i) {
+            const auto& e = f.trace[i];
+            out << "    " << (e.highlight ? "> " : "  ") << pad("#" + std::to_string(e.step), 7)
+                << (e.thread < 0 ? std::string("main") : "T" + std::to_string(e.thread)) << "  "
+                << pad(e.op, 12) << pad(e.object, 22) << e.location << "\n";
+          }
+        }
+        out << "  replay: tangle replay " << f.replay << "\n";
+      }
+  }
+
+  std::size_t passed = 0;
+  for (const auto& s : r.scenarios) passed += s.verdict == Verdict::pass;
+  out << "\nverdict: " << passed << " of " << r.scenarios.size() << " scenarios as expected";
+  if (passed != r.scenarios.size()) out << ", " << r.scenarios.size() - passed << " NOT";
+  out << " (" << seconds(r.duration_s) << ")\n";
+}
+
+}  // namespace tangle::report

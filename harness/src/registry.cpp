@@ -15,9 +15,10 @@ std::deque<ScenarioInfo>& registry() {
 }
 }  // namespace
 
-std::int64_t Params::get(const std::string& name) const {
+std::int64_t Params::get(std::string_view name) const {
   auto it = values_.find(name);
-  if (it == values_.end()) throw std::out_of_range("scenario parameter '" + name + "' is not declared");
+  if (it == values_.end())
+    throw std::out_of_range("scenario parameter '" + std::string(name) + "' is not declared");
   return it->second;
 }
 

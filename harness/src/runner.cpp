@@ -47,7 +47,7 @@ report::Finding convert(const ControlledEngine& engine, const RawFinding& raw,
   for (std::size_t i = 0; i < trace.size(); ++i) {
     const bool highlight = is_highlight(i);
     if (i < tail && !highlight) continue;  // keep the tail, plus the events the finding names
-    const Event& e = trace[i];
+    const TraceEntry& e = trace[i];
     report::TraceEvent te;
     te.step = i;
     te.thread = e.thread;
@@ -63,7 +63,7 @@ report::Finding convert(const ControlledEngine& engine, const RawFinding& raw,
 }  // namespace
 
 Params effective_params(const ScenarioInfo& info,
-                        const std::map<std::string, std::int64_t>& overrides) {
+                        const Params::Map& overrides) {
   auto values = info.defaults;
   for (const auto& [k, v] : overrides)
     if (values.count(k)) values[k] = v;

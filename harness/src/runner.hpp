@@ -32,7 +32,7 @@ using ProgressFn = std::function<void(std::uint64_t done)>;
 // Declared defaults overridden by `overrides` (names the scenario does not
 // declare are ignored here; the CLI rejects names no selected scenario has).
 Params effective_params(const ScenarioInfo& info,
-                        const std::map<std::string, std::int64_t>& overrides);
+                        const Params::Map& overrides);
 
 std::unique_ptr<Strategy> make_strategy(const RunOptions& options);
 

@@ -190,7 +190,7 @@ ReplayToken decode_token(std::string_view text) {
     const std::uint64_t run = r.varint();
     if (thread > 63 || run == 0 || run > length - t.schedule.size())
       throw TokenError("replay token is corrupt (schedule)");
-    t.schedule.append(run, static_cast<std::uint8_t>(thread));
+    t.schedule.insert(t.schedule.end(), run, static_cast<std::uint8_t>(thread));
   }
   if (t.schedule.size() != length || !r.done())
     throw TokenError("replay token is corrupt (schedule)");

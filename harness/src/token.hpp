@@ -13,6 +13,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "tangle/report/model.hpp"
@@ -21,9 +22,9 @@ namespace tangle::detail {
 
 struct ReplayToken {
   std::string scenario;
-  std::map<std::string, std::int64_t> params;
+  std::map<std::string, std::int64_t, std::less<>> params;
   std::uint64_t max_steps = 0;
-  std::basic_string<std::uint8_t> schedule;
+  std::vector<std::uint8_t> schedule;
   report::FindingKind kind = report::FindingKind::crash;
   std::uint64_t trace_hash = 0;
 };

@@ -116,7 +116,8 @@ void write_json(const RunReport& r, std::ostream& out) {
     for (const auto& f : s.findings) findings.push_back(to_json(f));
     scenarios.push_back(std::move(js));
   }
-  out << j.dump(2) << "\n";
+  // Scenario strings may hold any bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
+  out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 RunReport read_json(std::istream& in) {

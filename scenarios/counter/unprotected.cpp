@@ -21,9 +21,10 @@ class UnprotectedCounter : public tangle::Scenario {
 
   void check() override {
     const std::int64_t want = threads_ * iterations_;
-    tangle::check(counter_.final_value() == want,
-                  "lost update: counter is " + std::to_string(counter_.final_value()) +
-                      " after " + std::to_string(want) + " increments");
+    tangle::check(counter_.final_value() == want, [&] {
+      return "lost update: counter is " + std::to_string(counter_.final_value()) +
+             " after " + std::to_string(want) + " increments";
+    });
   }
 
  private:

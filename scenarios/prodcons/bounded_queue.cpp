@@ -34,13 +34,15 @@ class BoundedQueueScenario : public tangle::Scenario {
       std::vector<int> last(static_cast<std::size_t>(producers_), -1);
       for (int item : items) {
         const int producer = item / kStride, seq = item % kStride;
-        tangle::check(seq > last[producer], "a consumer saw producer " + std::to_string(producer) +
-                                                "'s items out of order");
+        tangle::check(seq > last[producer], [&] {
+          return "a consumer saw producer " + std::to_string(producer) + "'s items out of order";
+        });
         last[producer] = seq;
         ++seen[static_cast<std::size_t>(producer * items_ + seq)];
       }
     }
-    for (int count : seen) tangle::check(count == 1, "an item was consumed " + std::to_string(count) + " times");
+    for (int count : seen)
+      tangle::check(count == 1, [&] { return "an item was consumed " + std::to_string(count) + " times"; });
     tangle::check(queue_.final_size() == 0, "items were left in the queue");
   }
 

@@ -1,7 +1,8 @@
 // prodcons/if-not-while: a hand-written queue whose consumers wait with `if`
-// instead of `while`. A consumer woken by notify re-acquires the mutex only
-// after another consumer may have taken the item, and goes on to an empty
-// queue (invariant_violation). Here the consumer notices and tries again, so
+// instead of `while`. The producer wakes every waiting consumer for each item
+// (notify_all, as the tutorial's Condition code does); each woken consumer
+// re-acquires the mutex in turn, and all but the first find the item already
+// taken and go on to an empty queue (invariant_violation). Here the consumer notices and tries again, so
 // the program stays well-defined after the finding.
 #include <deque>
 
@@ -26,7 +27,7 @@ class IfNotWhile : public tangle::Scenario {
   void put(int item) {
     tangle::UniqueLock lock(mutex_);
     items_.modify().push_back(item);
-    not_empty_.notify_one();
+    not_empty_.notify_all();
   }
 
   int try_get() {

@@ -12,7 +12,8 @@ class BoundedRoom : public tangle::Scenario {
   void thread(int) override {
     slots_sem_.acquire();
     const int now = inside_.fetch_add(1) + 1;
-    tangle::check(now <= slots_, "more than " + std::to_string(slots_) + " threads inside at once");
+    tangle::check(now <= slots_,
+                  [&] { return "more than " + std::to_string(slots_) + " threads inside at once"; });
     inside_.fetch_sub(1);
     slots_sem_.release();
   }

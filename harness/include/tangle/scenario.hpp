@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tangle/report/model.hpp"
@@ -37,14 +38,16 @@ using Kind = report::FindingKind;
 // Scenario parameters (`--param NAME=VALUE`): integers, with declared defaults.
 class Params {
  public:
+  using Map = std::map<std::string, std::int64_t, std::less<>>;
   Params() = default;
-  explicit Params(std::map<std::string, std::int64_t> values) : values_(std::move(values)) {}
+  explicit Params(Map values) : values_(std::move(values)) {}
   // Throws std::out_of_range for an undeclared name (a bug in the scenario).
-  std::int64_t get(const std::string& name) const;
-  const std::map<std::string, std::int64_t>& values() const { return values_; }
+  // Transparent lookup: no std::string is built per call.
+  std::int64_t get(std::string_view name) const;
+  const Map& values() const { return values_; }
 
  private:
-  std::map<std::string, std::int64_t> values_;
+  Map values_;
 };
 
 class Scenario {
@@ -59,7 +62,7 @@ struct ScenarioInfo {
   std::string name;
   std::string description;
   std::string file;  // source file that registered it
-  std::map<std::string, std::int64_t> defaults;
+  Params::Map defaults;
   std::vector<Kind> expected;  // empty: must stay clean
   // Thread count from the effective parameters.
   std::function<int(const Params&)> thread_count;

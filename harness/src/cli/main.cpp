@@ -92,9 +92,9 @@ std::vector<const ScenarioInfo*> select(const std::vector<std::string>& patterns
   return out;
 }
 
-std::map<std::string, std::int64_t> parse_params(const std::vector<std::string>& items,
+Params::Map parse_params(const std::vector<std::string>& items,
                                                  const std::vector<const ScenarioInfo*>& selected) {
-  std::map<std::string, std::int64_t> out;
+  Params::Map out;
   for (const auto& item : items) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)

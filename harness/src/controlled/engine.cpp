@@ -85,7 +85,6 @@ ControlledEngine::ControlledEngine(const ScenarioInfo& info, const Params& param
   stacks_.reserve(n_);
   ctx_.resize(static_cast<std::size_t>(n_) + 1);
   threads_.resize(static_cast<std::size_t>(n_));
-  enabled_.reserve(static_cast<std::size_t>(n_));
 }
 
 ControlledEngine::~ControlledEngine() = default;
@@ -147,11 +146,17 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   scenario_.reset();
   set_current_runtime(outer);
   strategy.end_execution(result_.decisions);
+  // trace_hash: what happened, in order — thread, operation, object, line —
+  // never addresses, so it is the same in every process and build of the
+  // same source. One multiply-xorshift round per event (the byte-wise FNV
+  // used for signatures cost a third of an execution here).
   std::uint64_t h = kFnvOffset;
-  for (const Event& e : trace_) {
-    h = fnv(h, static_cast<std::uint64_t>(e.thread) << 48 | static_cast<std::uint64_t>(e.op) << 32 |
-                   e.object);
-    h = fnv(h, e.loc.line());
+  for (const TraceEntry& e : trace_) {
+    const std::uint64_t word = static_cast<std::uint64_t>(static_cast<std::uint16_t>(e.thread)) << 48 |
+                               static_cast<std::uint64_t>(e.op) << 40 |
+                               static_cast<std::uint64_t>(e.loc.line()) << 20 ^ e.object;
+    h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 29;
   }
   result_.trace_hash = h;
   return result_;
@@ -224,10 +229,10 @@ int ControlledEngine::after_finish() {
 int ControlledEngine::choose(bool yielded) {
   if (runnable_ == 0) return -1;
   if ((runnable_ & (runnable_ - 1)) == 0) return std::countr_zero(runnable_);
-  enabled_.clear();
-  for (std::uint64_t m = runnable_; m != 0; m &= m - 1) enabled_.push_back(std::countr_zero(m));
-  const int cur = current_ < n_ && threads_[current_].status == Status::runnable ? current_ : -1;
-  const int pick = strategy_->pick(enabled_, cur, yielded);
+  int count = 0;
+  for (std::uint64_t m = runnable_; m != 0; m &= m - 1) enabled_[count++] = std::countr_zero(m);
+  const int cur = current_ < n_ && ((runnable_ >> current_) & 1) ? current_ : -1;
+  const int pick = strategy_->pick(std::span<const int>(enabled_, static_cast<std::size_t>(count)), cur, yielded);
   ++result_.decisions;
   schedule_.push_back(static_cast<std::uint8_t>(pick));
   return pick;

@@ -72,7 +72,7 @@ enum class EventOp : std::uint8_t {
 };
 const char* to_string(EventOp op);
 
-struct Event {
+struct TraceEntry {
   ObjectId object;  // kNoObject for thread events
   std::int16_t thread;
   EventOp op;
@@ -112,8 +112,8 @@ class ControlledEngine final : public Runtime {
   const ExecutionResult& run(Strategy& strategy, std::uint64_t seed);
 
   // The last execution, for reports and replay tokens.
-  const std::vector<Event>& trace() const { return trace_; }
-  const std::basic_string<std::uint8_t>& schedule() const { return schedule_; }
+  const std::vector<TraceEntry>& trace() const { return trace_; }
+  const std::vector<std::uint8_t>& schedule() const { return schedule_; }
   std::string object_name(ObjectId id) const;
   int threads() const { return n_; }
 
@@ -200,10 +200,10 @@ class ControlledEngine final : public Runtime {
   std::vector<Context> ctx_;  // n_ fibers, then the main context at n_
   std::vector<ThreadState> threads_;
   std::vector<ObjectState> objects_;
-  std::vector<Event> trace_;
-  std::basic_string<std::uint8_t> schedule_;
+  std::vector<TraceEntry> trace_;
+  std::vector<std::uint8_t> schedule_;
   std::vector<LockEdge> lock_edges_;
-  std::vector<int> enabled_;
+  int enabled_[64];
   RaceDetector race_;
   GraphCycles lock_graph_;
   ExecutionResult result_;

@@ -14,18 +14,22 @@
 namespace tangle::detail {
 
 void GraphCycles::reset() {
-  out_.clear();
-  in_.clear();
+  // Adjacency lists stay allocated for the next execution's nodes.
+  nodes_ = 0;
   rank_.clear();
   visited_.clear();
 }
 
 int GraphCycles::add_node() {
-  out_.emplace_back();
-  in_.emplace_back();
-  rank_.push_back(static_cast<int>(rank_.size()));  // new nodes go last: no edges yet
+  if (nodes_ == out_.size()) {
+    out_.emplace_back();
+    in_.emplace_back();
+  }
+  out_[nodes_].clear();
+  in_[nodes_].clear();
+  rank_.push_back(static_cast<int>(nodes_));  // new nodes go last: no edges yet
   visited_.push_back(0);
-  return static_cast<int>(out_.size() - 1);
+  return static_cast<int>(nodes_++);
 }
 
 bool GraphCycles::has_edge(int x, int y) const {
@@ -97,7 +101,7 @@ void GraphCycles::reorder() {
 }
 
 std::vector<int> GraphCycles::find_path(int x, int y) const {
-  std::vector<int> parent(out_.size(), -1);
+  std::vector<int> parent(nodes_, -1);
   std::deque<int> queue{x};
   parent[x] = x;
   while (!queue.empty()) {

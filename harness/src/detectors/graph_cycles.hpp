@@ -23,7 +23,7 @@ class GraphCycles {
  public:
   void reset();
   int add_node();
-  int size() const { return static_cast<int>(out_.size()); }
+  int size() const { return static_cast<int>(nodes_); }
   bool insert_edge(int x, int y);
   bool has_edge(int x, int y) const;
   std::vector<int> find_path(int x, int y) const;
@@ -35,6 +35,7 @@ class GraphCycles {
   void backward_dfs(int start, int lower);
   void reorder();
 
+  std::size_t nodes_ = 0;
   std::vector<std::vector<int>> out_;
   std::vector<std::vector<int>> in_;
   std::vector<int> rank_;      // position in the topological order

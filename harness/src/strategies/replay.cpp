@@ -10,7 +10,7 @@ namespace {
 
 class ReplayStrategy final : public Strategy {
  public:
-  explicit ReplayStrategy(std::basic_string<std::uint8_t> schedule)
+  explicit ReplayStrategy(std::vector<std::uint8_t> schedule)
       : schedule_(std::move(schedule)) {}
 
   void new_execution(std::uint64_t, int) override { next_ = 0; }
@@ -27,13 +27,13 @@ class ReplayStrategy final : public Strategy {
   }
 
  private:
-  std::basic_string<std::uint8_t> schedule_;
+  std::vector<std::uint8_t> schedule_;
   std::size_t next_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<Strategy> make_replay_strategy(std::basic_string<std::uint8_t> schedule) {
+std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint8_t> schedule) {
   return std::make_unique<ReplayStrategy>(std::move(schedule));
 }
 

@@ -10,6 +10,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace tangle::detail {
 
@@ -32,7 +33,7 @@ std::unique_ptr<Strategy> make_random_strategy();
 // ASPLOS 2010).
 std::unique_ptr<Strategy> make_pct_strategy(int depth);
 // Replays a recorded schedule; throws ReplayDiverged when it does not fit.
-std::unique_ptr<Strategy> make_replay_strategy(std::basic_string<std::uint8_t> schedule);
+std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint8_t> schedule);
 
 struct ReplayDiverged : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -84,10 +84,17 @@ class Runtime {
 };
 
 // The runtime of the execution running on this OS thread. Aborts with a clear
-// message when an instrumented primitive is used outside tangle.
-Runtime& current_runtime();
-void set_current_runtime(Runtime* runtime);
-Runtime* current_runtime_or_null();
+// message when an instrumented primitive is used outside tangle. Inline: it
+// sits on every instrumented operation.
+inline thread_local Runtime* tls_runtime = nullptr;
+[[noreturn]] void no_runtime();
+inline Runtime& current_runtime() {
+  Runtime* r = tls_runtime;
+  if (r == nullptr) [[unlikely]] no_runtime();
+  return *r;
+}
+inline void set_current_runtime(Runtime* runtime) { tls_runtime = runtime; }
+inline Runtime* current_runtime_or_null() { return tls_runtime; }
 
 }  // namespace tangle::detail
 

@@ -10,7 +10,8 @@ packages=(
   libboost-context-dev                             # fibers of the controlled engine
   libcli11-dev nlohmann-json3-dev libfmt-dev       # CLI, JSON, formatting
   relacy-dev                                       # the reference model checker
-  chromium                                         # renders the HTML report in tests
+  chromium fonts-dejavu-core                       # renders the HTML report in tests
+  libxml2-utils                                    # xmllint checks junit.xml in tests
 )
 
 missing=()

@@ -229,7 +229,7 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   progress.clear();
   rep.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  report::write_report_dir(rep, o.report_dir);
+  report::write_report_dir(rep, o.report_dir, TANGLE_SOURCE_ROOT);
   report::ConsoleOptions console;
   console.details = !o.quiet;
   report::write_console(rep, std::cout, console);
@@ -272,7 +272,7 @@ int replay_command(const std::string& text, const std::string& report_dir, const
   rep.strategy = "replay";
   rep.command = command;
   rep.scenarios.push_back(outcome.result);
-  if (!report_dir.empty()) report::write_report_dir(rep, report_dir);
+  if (!report_dir.empty()) report::write_report_dir(rep, report_dir, TANGLE_SOURCE_ROOT);
   report::write_console(rep, std::cout);
   std::cout << "replay: " << (outcome.reproduced ? "reproduced " : "did NOT reproduce ")
             << report::to_string(token.kind) << " with trace_hash " << detail::hash_hex(token.trace_hash)

@@ -13,7 +13,7 @@
 namespace tangle::detail {
 namespace {
 
-using Loc = std::source_location;
+using tangle::Loc;
 
 TEST(RaceDetector, UnorderedWritesRace) {
   RaceDetector d;

@@ -13,7 +13,7 @@ std::string relative_source_path(const char* file) {
   return file;
 }
 
-std::string location_string(const std::source_location& loc) {
+std::string location_string(const tangle::Loc& loc) {
   return relative_source_path(loc.file_name()) + ":" + std::to_string(loc.line());
 }
 

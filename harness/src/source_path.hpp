@@ -3,12 +3,12 @@
 // the file lies under it.
 #pragma once
 
-#include <source_location>
+#include "tangle/detail/runtime.hpp"
 #include <string>
 
 namespace tangle::detail {
 
-std::string location_string(const std::source_location& loc);
+std::string location_string(const tangle::Loc& loc);
 std::string relative_source_path(const char* file);
 
 }  // namespace tangle::detail

@@ -7,7 +7,7 @@
 // as members of the scenario (or inside a scenario thread), never as globals:
 // a fresh scenario instance per execution gives fresh primitives.
 //
-// Every operation takes a defaulted std::source_location, so findings name the
+// Every operation takes a defaulted tangle::Loc (file and line), so findings name the
 // caller's line. Standard guards (std::lock_guard) work too, but then report
 // the line inside <mutex>: prefer tangle::LockGuard / tangle::UniqueLock.
 #pragma once

@@ -191,16 +191,14 @@ void ControlledEngine::thread_body(int index) {
   const int next = after_finish();
   last_ = index;
   current_ = next;
-  stacks_.tsan_switch_to(next == n_ ? -1 : next);
-  jump(ctx_[next], this);
+  switch_fiber(stacks_.tsan_fiber(next == n_ ? -1 : next), ctx_[next], this);
   __builtin_unreachable();  // a finished fiber is never resumed
 }
 
 void ControlledEngine::switch_to(int next) {
   last_ = current_;
   current_ = next;
-  stacks_.tsan_switch_to(next == n_ ? -1 : next);
-  Transfer t = jump(ctx_[next], this);
+  Transfer t = switch_fiber(stacks_.tsan_fiber(next == n_ ? -1 : next), ctx_[next], this);
   // Resumed: `last_` is whoever switched to us; keep its context.
   ctx_[last_] = t.fctx;
 }

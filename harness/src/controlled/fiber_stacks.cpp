@@ -10,7 +10,6 @@ extern "C" {
 void* __tsan_get_current_fiber();
 void* __tsan_create_fiber(unsigned flags);
 void __tsan_destroy_fiber(void* fiber);
-void __tsan_switch_to_fiber(void* fiber, unsigned flags);
 }
 #endif
 
@@ -50,15 +49,13 @@ void FiberStacks::tsan_begin_execution(int count) {
 void FiberStacks::tsan_end_execution(int) {
   for (auto& f : tsan_fibers_) __tsan_destroy_fiber(f), f = nullptr;
 }
-void FiberStacks::tsan_switch_to(int slot) {
-  // Flag 0: the switch synchronizes, so TSan checks the harness's own code
-  // without reporting the scenario's deliberate races between fibers.
-  __tsan_switch_to_fiber(slot < 0 ? tsan_main_ : tsan_fibers_[static_cast<std::size_t>(slot)], 0);
+void* FiberStacks::tsan_fiber(int slot) const {
+  return slot < 0 ? tsan_main_ : tsan_fibers_[static_cast<std::size_t>(slot)];
 }
 #else
 void FiberStacks::tsan_begin_execution(int) {}
 void FiberStacks::tsan_end_execution(int) {}
-void FiberStacks::tsan_switch_to(int) {}
+void* FiberStacks::tsan_fiber(int) const { return nullptr; }
 #endif
 
 }  // namespace tangle::detail

@@ -28,6 +28,10 @@
 #endif
 #endif
 
+#ifdef TANGLE_UNDER_TSAN
+extern "C" void __tsan_switch_to_fiber(void* fiber, unsigned flags);
+#endif
+
 namespace tangle::detail {
 
 using Context = boost::context::detail::fcontext_t;
@@ -49,7 +53,8 @@ class FiberStacks {
   // No-ops without TSan.
   void tsan_begin_execution(int count);
   void tsan_end_execution(int count);
-  void tsan_switch_to(int slot_or_main);  // main: -1
+  // The TSan fiber to announce before switching to `slot` (main: -1).
+  void* tsan_fiber(int slot) const;
 
  private:
   std::size_t size_;
@@ -59,7 +64,16 @@ class FiberStacks {
   void* tsan_main_ = nullptr;
 };
 
-inline Transfer jump(Context to, void* data) {
+// Switches to `to`, announcing the switch to TSan first. The announcement and
+// the jump must sit in one function: TSan pairs each function's entry and exit
+// on the fiber current at the time, so an instrumented call returning after
+// the announcement would pop the new fiber's shadow stack (an underflow).
+inline Transfer switch_fiber([[maybe_unused]] void* tsan_fiber, Context to, void* data) {
+#ifdef TANGLE_UNDER_TSAN
+  // Flag 0: the switch synchronizes, so TSan checks the harness's own code
+  // without reporting the scenario's deliberate races between fibers.
+  __tsan_switch_to_fiber(tsan_fiber, 0);
+#endif
   return boost::context::detail::jump_fcontext(to, data);
 }
 

@@ -42,7 +42,7 @@ void RaceDetector::release(int thread, int sync) {
 }
 
 std::optional<RaceDetector::Race> RaceDetector::read(int thread, int var,
-                                                     std::source_location loc,
+                                                     tangle::Loc loc,
                                                      std::uint64_t event) {
   Variable& v = vars_[var];
   const std::uint32_t* c = thread_clock(thread);
@@ -58,7 +58,7 @@ std::optional<RaceDetector::Race> RaceDetector::read(int thread, int var,
 }
 
 std::optional<RaceDetector::Race> RaceDetector::write(int thread, int var,
-                                                      std::source_location loc,
+                                                      tangle::Loc loc,
                                                       std::uint64_t event) {
   Variable& v = vars_[var];
   const std::uint32_t* c = thread_clock(thread);

@@ -22,7 +22,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <source_location>
+#include "tangle/detail/runtime.hpp"
 #include <vector>
 
 namespace tangle::detail {
@@ -32,7 +32,7 @@ class RaceDetector {
   struct Access {
     int thread = -1;
     bool write = false;
-    std::source_location loc;
+    tangle::Loc loc;
     std::uint64_t event = 0;  // the caller's event index, for the report
   };
   struct Race {
@@ -49,8 +49,8 @@ class RaceDetector {
   void release(int thread, int sync);
 
   // Both return the first race the access completes, if any.
-  std::optional<Race> read(int thread, int var, std::source_location loc, std::uint64_t event);
-  std::optional<Race> write(int thread, int var, std::source_location loc, std::uint64_t event);
+  std::optional<Race> read(int thread, int var, tangle::Loc loc, std::uint64_t event);
+  std::optional<Race> write(int thread, int var, tangle::Loc loc, std::uint64_t event);
 
   std::uint32_t clock(int thread, int of) const { return thread_clock(thread)[of]; }
 

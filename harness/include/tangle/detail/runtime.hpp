@@ -13,12 +13,31 @@
 #pragma once
 
 #include <cstdint>
-#include <source_location>
 #include <string>
+
+namespace tangle {
+
+// A source line, captured at the call site by a defaulted argument
+// (`Loc loc = Loc::current()`). Not std::source_location: clang 14 (our TSan
+// compiler) cannot compile libstdc++'s <source_location>, and the Relacy build
+// of scenarios is C++17; __builtin_FILE/__builtin_LINE work in both.
+struct Loc {
+  const char* file = "";
+  std::uint32_t line_number = 0;
+
+  static constexpr Loc current(const char* file = __builtin_FILE(),
+                               std::uint32_t line = __builtin_LINE()) noexcept {
+    return Loc{file, line};
+  }
+  constexpr const char* file_name() const noexcept { return file; }
+  constexpr std::uint32_t line() const noexcept { return line_number; }
+};
+
+}  // namespace tangle
 
 namespace tangle::detail {
 
-using Loc = std::source_location;
+using tangle::Loc;
 using ObjectId = std::uint32_t;
 
 enum class ObjectKind : std::uint8_t {
@@ -97,7 +116,3 @@ inline void set_current_runtime(Runtime* runtime) { tls_runtime = runtime; }
 inline Runtime* current_runtime_or_null() { return tls_runtime; }
 
 }  // namespace tangle::detail
-
-namespace tangle {
-using Loc = std::source_location;
-}  // namespace tangle

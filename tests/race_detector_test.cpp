@@ -20,11 +20,11 @@ TEST(RaceDetector, UnorderedWritesRace) {
   d.reset(2);
   const int x = d.add_variable();
   EXPECT_FALSE(d.write(0, x, Loc::current(), 1));
-  auto race = d.write(1, x, Loc::current(), 2);
-  ASSERT_TRUE(race);
-  EXPECT_EQ(race->earlier.thread, 0);
-  EXPECT_EQ(race->later.thread, 1);
-  EXPECT_EQ(race->earlier.event, 1u);
+  ASSERT_TRUE(d.write(1, x, Loc::current(), 2));
+  const auto& race = d.last_race();
+  EXPECT_EQ(race.earlier.thread, 0);
+  EXPECT_EQ(race.later.thread, 1);
+  EXPECT_EQ(race.earlier.event, 1u);
 }
 
 TEST(RaceDetector, ReleaseAcquireOrders) {
@@ -46,10 +46,9 @@ TEST(RaceDetector, ReadsByManyThreadsThenUnorderedWriteRaces) {
   EXPECT_FALSE(d.read(1, x, Loc::current(), 1));  // read-read is no race
   d.release(0, m);
   d.acquire(2, m);
-  auto race = d.write(2, x, Loc::current(), 2);  // ordered after 0's read, not 1's
-  ASSERT_TRUE(race);
-  EXPECT_EQ(race->earlier.thread, 1);
-  EXPECT_FALSE(race->earlier.write);
+  ASSERT_TRUE(d.write(2, x, Loc::current(), 2));  // ordered after 0's read, not 1's
+  EXPECT_EQ(d.last_race().earlier.thread, 1);
+  EXPECT_FALSE(d.last_race().earlier.write);
 }
 
 struct NaiveModel {
@@ -114,8 +113,8 @@ TEST(RaceDetector, RandomAgainstNaiveModel) {
         default: {
           const int x = static_cast<int>(rng() % nvars);
           const bool write = rng() % 2;
-          const bool got = write ? d.write(t, var_ids[x], Loc::current(), op).has_value()
-                                 : d.read(t, var_ids[x], Loc::current(), op).has_value();
+          const bool got = write ? d.write(t, var_ids[x], Loc::current(), op)
+                                 : d.read(t, var_ids[x], Loc::current(), op);
           const bool want = model.access(t, x, write);
           if (!raced[x]) {
             ASSERT_EQ(got, want) << "round " << round << " op " << op << " thread " << t << " var " << x

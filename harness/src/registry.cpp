@@ -15,11 +15,12 @@ std::deque<ScenarioInfo>& registry() {
 }
 }  // namespace
 
-std::int64_t Params::get(std::string_view name) const {
-  auto it = values_.find(name);
-  if (it == values_.end())
-    throw std::out_of_range("scenario parameter '" + std::string(name) + "' is not declared");
-  return it->second;
+Params::Params(const Map& values) : values_(values) {
+  for (const auto& [k, v] : values_) flat_.emplace_back(k, v);
+}
+
+void Params::missing(std::string_view name) {
+  throw std::out_of_range("scenario parameter '" + std::string(name) + "' is not declared");
 }
 
 ScenarioBuilder* ScenarioBuilder::threads(int default_count) {

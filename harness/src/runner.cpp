@@ -32,10 +32,10 @@ report::Finding convert(const ControlledEngine& engine, const RawFinding& raw,
       f.locations.push_back(std::move(s));
   }
   f.cycle = raw.cycle;
-  f.trace_hash = hash_hex(exec.trace_hash);
+  f.trace_hash = hash_hex(engine.trace_hash());
   f.first_execution = execution;
   ReplayToken token{info.name, params.values(), options.engine.max_steps, engine.schedule(),
-                    raw.kind, exec.trace_hash};
+                    raw.kind, engine.trace_hash()};
   f.replay = encode_token(token);
 
   const auto& trace = engine.trace();
@@ -151,7 +151,7 @@ ReplayOutcome replay(const ReplayToken& token) {
   const ExecutionResult& exec = engine.run(*strategy, 0);
 
   ReplayOutcome out;
-  out.trace_hash = hash_hex(exec.trace_hash);
+  out.trace_hash = hash_hex(engine.trace_hash());
   report::ScenarioResult& r = out.result;
   r.name = info->name;
   r.params = to_strings(params);
@@ -162,7 +162,7 @@ ReplayOutcome replay(const ReplayToken& token) {
   if (!exec.findings.empty()) r.first_failure_execution = 1;
   for (const RawFinding& raw : exec.findings) {
     r.findings.push_back(convert(engine, raw, exec, *info, params, options, 1));
-    if (raw.kind == token.kind && exec.trace_hash == token.trace_hash) out.reproduced = true;
+    if (raw.kind == token.kind && engine.trace_hash() == token.trace_hash) out.reproduced = true;
   }
   r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
   return out;

@@ -25,6 +25,8 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <new>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,18 +38,25 @@ namespace tangle {
 using Kind = report::FindingKind;
 
 // Scenario parameters (`--param NAME=VALUE`): integers, with declared defaults.
+// A scenario reads them in its constructor, once per execution, so lookup is
+// a scan of a small flat array rather than a map of strings.
 class Params {
  public:
   using Map = std::map<std::string, std::int64_t, std::less<>>;
   Params() = default;
-  explicit Params(Map values) : values_(std::move(values)) {}
+  explicit Params(const Map& values);
   // Throws std::out_of_range for an undeclared name (a bug in the scenario).
-  // Transparent lookup: no std::string is built per call.
-  std::int64_t get(std::string_view name) const;
+  std::int64_t get(std::string_view name) const {
+    for (const auto& [key, value] : flat_)
+      if (key == name) return value;
+    missing(name);
+  }
   const Map& values() const { return values_; }
 
  private:
+  [[noreturn]] static void missing(std::string_view name);
   Map values_;
+  std::vector<std::pair<std::string, std::int64_t>> flat_;
 };
 
 class Scenario {
@@ -67,6 +76,11 @@ struct ScenarioInfo {
   // Thread count from the effective parameters.
   std::function<int(const Params&)> thread_count;
   std::function<std::unique_ptr<Scenario>(const Params&)> make;
+  // Constructs into caller-provided storage (`size` bytes, `align`-aligned):
+  // the engine reuses one buffer for every execution instead of allocating.
+  Scenario* (*construct)(void* storage, const Params&) = nullptr;
+  std::size_t size = 0;
+  std::size_t align = 0;
 };
 
 // Chained configuration of a registration (google/benchmark style).
@@ -100,6 +114,9 @@ ScenarioBuilder* register_scenario_type(const char* name, const char* file) {
   info.name = name;
   info.file = file;
   info.make = [](const Params& p) -> std::unique_ptr<Scenario> { return std::make_unique<S>(p); };
+  info.construct = [](void* storage, const Params& p) -> Scenario* { return new (storage) S(p); };
+  info.size = sizeof(S);
+  info.align = alignof(S);
   return register_scenario(std::move(info));
 }
 }  // namespace detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <exception>
+#include <new>
 #include <typeinfo>
 
 #include "source_path.hpp"
@@ -82,12 +83,15 @@ ControlledEngine::ControlledEngine(const ScenarioInfo& info, const Params& param
     : info_(info), params_(params), options_(options), n_(info.thread_count(params)),
       stacks_(options.stack_size) {
   if (n_ < 1 || n_ > 64) throw std::invalid_argument("a scenario needs 1 to 64 threads");
+  if (info_.construct) scenario_storage_ = ::operator new(info_.size, std::align_val_t(info_.align));
   stacks_.reserve(n_);
   ctx_.resize(static_cast<std::size_t>(n_) + 1);
   threads_.resize(static_cast<std::size_t>(n_));
 }
 
-ControlledEngine::~ControlledEngine() = default;
+ControlledEngine::~ControlledEngine() {
+  if (scenario_storage_) ::operator delete(scenario_storage_, std::align_val_t(info_.align));
+}
 
 // ---------------------------------------------------------------------------
 // Executions and fibers
@@ -111,7 +115,6 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
     t.blocked_on = kNoObject;
     t.notified = false;
     t.held.clear();
-    t.held_loc.clear();
   }
   runnable_ = n_ == 64 ? ~0ULL : (1ULL << n_) - 1;
 
@@ -119,7 +122,12 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   set_current_runtime(this);
   bool constructed = false;
   try {
-    scenario_ = info_.make(params_);
+    if (info_.construct) {
+      scenario_ = info_.construct(scenario_storage_, params_);
+    } else {
+      owned_scenario_ = info_.make(params_);
+      scenario_ = owned_scenario_.get();
+    }
     constructed = true;
   } catch (const std::exception& e) {
     add_finding({FindingKind::crash,
@@ -143,13 +151,22 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
       }
     }
   }
-  scenario_.reset();
+  if (owned_scenario_) {
+    owned_scenario_.reset();
+  } else if (constructed) {
+    scenario_->~Scenario();
+  }
+  scenario_ = nullptr;
   set_current_runtime(outer);
   strategy.end_execution(result_.decisions);
-  // trace_hash: what happened, in order — thread, operation, object, line —
-  // never addresses, so it is the same in every process and build of the
-  // same source. One multiply-xorshift round per event (the byte-wise FNV
-  // used for signatures cost a third of an execution here).
+  return result_;
+}
+
+// trace_hash: what happened, in order — thread, operation, object, line —
+// never addresses, so it is the same in every process and build of the same
+// source. One multiply-xorshift round per event; computed on demand, since
+// only executions with findings (and tests) need it.
+std::uint64_t ControlledEngine::trace_hash() const {
   std::uint64_t h = kFnvOffset;
   for (const TraceEntry& e : trace_) {
     const std::uint64_t word = static_cast<std::uint64_t>(static_cast<std::uint16_t>(e.thread)) << 48 |
@@ -158,8 +175,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
     h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
     h ^= h >> 29;
   }
-  result_.trace_hash = h;
-  return result_;
+  return h;
 }
 
 void ControlledEngine::fiber_entry(Transfer t) {
@@ -224,9 +240,7 @@ int ControlledEngine::after_finish() {
   return n_;
 }
 
-int ControlledEngine::choose(bool yielded) {
-  if (runnable_ == 0) return -1;
-  if ((runnable_ & (runnable_ - 1)) == 0) return std::countr_zero(runnable_);
+int ControlledEngine::decide(bool yielded) {
   int count = 0;
   for (std::uint64_t m = runnable_; m != 0; m &= m - 1) enabled_[count++] = std::countr_zero(m);
   const int cur = current_ < n_ && ((runnable_ >> current_) & 1) ? current_ : -1;
@@ -236,40 +250,28 @@ int ControlledEngine::choose(bool yielded) {
   return pick;
 }
 
-// Entry of every operation. Returns false when the operation must be a no-op:
-// outside scenario threads (constructor, check()), or in a destructor while
-// an aborted execution unwinds.
-bool ControlledEngine::begin(Loc loc, bool yielded) {
-  if (!in_threads_) return false;
-  if (aborting_) {
-    if (std::uncaught_exceptions() > 0) return false;
-    throw AbortExecution{};  // scenario code swallowed the unwinding; resume it
-  }
-  (void)loc;
-  schedule(yielded);
-  return true;
+// An operation while the execution is being aborted: a destructor running
+// during the unwinding does nothing; anything else means scenario code
+// swallowed the AbortExecution, so it is thrown again.
+bool ControlledEngine::abort_pending() {
+  if (std::uncaught_exceptions() > 0) return false;
+  throw AbortExecution{};
 }
 
-void ControlledEngine::schedule(bool yielded) {
-  if (++result_.steps > options_.max_steps) {
-    std::string running;
-    for (int i = 0; i < n_; ++i)
-      if (threads_[i].status != Status::finished)
-        running += (running.empty() ? "" : ", ") + std::to_string(i);
-    RawFinding f{FindingKind::livelock,
-                 "the execution exceeded " + std::to_string(options_.max_steps) +
-                     " scheduling points without finishing (threads still running: " + running + ")",
-                 {current_}, {}, {}, {}};
-    if (!trace_.empty()) {
-      f.locs.push_back(trace_.back().loc);
-      f.events.push_back(trace_.size() - 1);
-    }
-    add_finding(std::move(f));
-    abort_execution();
+void ControlledEngine::step_bound_exceeded() {
+  std::string running;
+  for (int i = 0; i < n_; ++i)
+    if (threads_[i].status != Status::finished) running += (running.empty() ? "" : ", ") + std::to_string(i);
+  RawFinding f{FindingKind::livelock,
+               "the execution exceeded " + std::to_string(options_.max_steps) +
+                   " scheduling points without finishing (threads still running: " + running + ")",
+               {current_}, {}, {}, {}};
+  if (!trace_.empty()) {
+    f.locs.push_back(trace_.back().loc);
+    f.events.push_back(trace_.size() - 1);
   }
-  const int next = choose(yielded);
-  if (next != current_) switch_to(next);
-  if (aborting_) throw AbortExecution{};
+  add_finding(std::move(f));
+  abort_execution();
 }
 
 void ControlledEngine::block_on(ObjectId o, Loc loc) {
@@ -294,11 +296,6 @@ void ControlledEngine::wake_all(ObjectId o) {
       runnable_ |= 1ULL << i;
     }
   }
-}
-
-std::uint64_t ControlledEngine::record(EventOp op, ObjectId o, Loc loc) {
-  trace_.push_back({o, static_cast<std::int16_t>(current_), op, loc});
-  return trace_.size() - 1;
 }
 
 void ControlledEngine::abort_execution() {
@@ -339,8 +336,7 @@ int ControlledEngine::sync_of(ObjectState& o) {
 void ControlledEngine::acquire_mutex(ObjectState& o, ObjectId m, Loc loc) {
   o.owner = current_;
   o.recursion = 1;
-  threads_[current_].held.push_back(m);
-  threads_[current_].held_loc.push_back(loc);
+  threads_[current_].held.push_back({m, loc});
   race_.acquire(current_, sync_of(o));
 }
 
@@ -348,10 +344,10 @@ void ControlledEngine::release_mutex(ObjectState& o, ObjectId m) {
   o.owner = -1;
   o.recursion = 0;
   ThreadState& t = threads_[current_];
+  // Usually the last one locked (LIFO); search from the back.
   for (std::size_t i = t.held.size(); i-- > 0;)
-    if (t.held[i] == m) {
+    if (t.held[i].mutex == m) {
       t.held.erase(t.held.begin() + static_cast<std::ptrdiff_t>(i));
-      t.held_loc.erase(t.held_loc.begin() + static_cast<std::ptrdiff_t>(i));
       break;
     }
   race_.release(current_, sync_of(o));
@@ -359,7 +355,7 @@ void ControlledEngine::release_mutex(ObjectState& o, ObjectId m) {
 }
 
 void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   ObjectState& o = objects_[m];
   record(EventOp::lock, m, loc);
   if (o.owner == current_) {
@@ -369,8 +365,8 @@ void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
     }
     const auto& t = threads_[current_];
     Loc first = loc;
-    for (std::size_t i = 0; i < t.held.size(); ++i)
-      if (t.held[i] == m) first = t.held_loc[i];
+    for (const auto& h : t.held)
+      if (h.mutex == m) first = h.loc;
     add_finding({FindingKind::self_deadlock,
                  thread_name(current_) + " locks " + object_name(m) +
                      " again while holding it (locked at " + location_string(first) +
@@ -389,7 +385,7 @@ void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
 }
 
 bool ControlledEngine::mutex_try_lock(ObjectId m, Loc loc) {
-  if (!begin(loc)) return false;
+  if (!begin()) return false;
   ObjectState& o = objects_[m];
   record(EventOp::try_lock, m, loc);
   if (o.owner == current_ && o.kind == ObjectKind::recursive_mutex) {
@@ -402,7 +398,7 @@ bool ControlledEngine::mutex_try_lock(ObjectId m, Loc loc) {
 }
 
 void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   ObjectState& o = objects_[m];
   record(EventOp::unlock, m, loc);
   if (o.owner != current_) {
@@ -421,10 +417,10 @@ void ControlledEngine::note_lock_order(ObjectId m, Loc loc) {
   const ThreadState& t = threads_[current_];
   const int to = objects_[m].node;
   for (std::size_t i = 0; i < t.held.size(); ++i) {
-    const int from = objects_[t.held[i]].node;
+    const int from = objects_[t.held[i].mutex].node;
     if (lock_graph_.has_edge(from, to)) continue;
     if (lock_graph_.insert_edge(from, to)) {
-      lock_edges_.push_back({from, to, current_, t.held_loc[i], loc});
+      lock_edges_.push_back({from, to, current_, t.held[i].loc, loc});
       continue;
     }
     // from→to closes a cycle: the path to→…→from already exists.
@@ -442,7 +438,7 @@ void ControlledEngine::note_lock_order(ObjectId m, Loc loc) {
       if (std::find(f.threads.begin(), f.threads.end(), thread) == f.threads.end())
         f.threads.push_back(thread);
     };
-    add_edge(from, to, current_, t.held_loc[i], loc);
+    add_edge(from, to, current_, t.held[i].loc, loc);
     for (std::size_t k = 0; k + 1 < path.size(); ++k)
       for (const LockEdge& e : lock_edges_)
         if (e.from == path[k] && e.to == path[k + 1]) {
@@ -467,7 +463,7 @@ void ControlledEngine::note_lock_order(ObjectId m, Loc loc) {
 // Semaphores and events
 
 void ControlledEngine::semaphore_acquire(ObjectId s, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   record(EventOp::acquire, s, loc);
   if (objects_[s].count <= 0) {
     while (objects_[s].count <= 0) block_on(s, loc);
@@ -479,7 +475,7 @@ void ControlledEngine::semaphore_acquire(ObjectId s, Loc loc) {
 }
 
 bool ControlledEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
-  if (!begin(loc)) return false;
+  if (!begin()) return false;
   record(EventOp::try_acquire, s, loc);
   ObjectState& o = objects_[s];
   if (o.count <= 0) return false;
@@ -489,7 +485,7 @@ bool ControlledEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
 }
 
 void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   record(EventOp::release, s, loc);
   ObjectState& o = objects_[s];
   if (o.kind == ObjectKind::bounded_semaphore && o.count + n > o.initial) {
@@ -506,7 +502,7 @@ void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
 }
 
 void ControlledEngine::event_set(ObjectId e, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   record(EventOp::set, e, loc);
   ObjectState& o = objects_[e];
   o.count = 1;
@@ -515,13 +511,13 @@ void ControlledEngine::event_set(ObjectId e, Loc loc) {
 }
 
 void ControlledEngine::event_clear(ObjectId e, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   record(EventOp::clear, e, loc);
   objects_[e].count = 0;
 }
 
 void ControlledEngine::event_wait(ObjectId e, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   record(EventOp::wait, e, loc);
   if (objects_[e].count == 0) {
     while (objects_[e].count == 0) block_on(e, loc);
@@ -531,7 +527,7 @@ void ControlledEngine::event_wait(ObjectId e, Loc loc) {
 }
 
 bool ControlledEngine::event_is_set(ObjectId e, Loc loc) {
-  if (!begin(loc)) return false;
+  if (!begin()) return false;
   record(EventOp::is_set, e, loc);
   ObjectState& o = objects_[e];
   if (o.count == 0) return false;
@@ -543,7 +539,7 @@ bool ControlledEngine::event_is_set(ObjectId e, Loc loc) {
 // Condition variables
 
 void ControlledEngine::condvar_wait(ObjectId cv, ObjectId m, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   record(EventOp::cv_wait, cv, loc);
   ObjectState& mo = objects_[m];
   if (mo.owner != current_) {
@@ -567,7 +563,7 @@ void ControlledEngine::condvar_wait(ObjectId cv, ObjectId m, Loc loc) {
 }
 
 void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   record(all ? EventOp::notify_all : EventOp::notify_one, cv, loc);
   // notify_one wakes the longest waiter (FIFO); who then gets the mutex first
   // is still the strategy's choice, which is what exposes if-instead-of-while.
@@ -596,11 +592,11 @@ void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
 // Shared variables and atomics
 
 void ControlledEngine::shared_access(ObjectId v, bool write, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   const std::uint64_t ev = record(write ? EventOp::write : EventOp::read, v, loc);
   ObjectState& o = objects_[v];
-  auto race = write ? race_.write(current_, o.var, loc, ev) : race_.read(current_, o.var, loc, ev);
-  if (race && !o.raced) report_race(o, v, *race);
+  const bool race = write ? race_.write(current_, o.var, loc, ev) : race_.read(current_, o.var, loc, ev);
+  if (race && !o.raced) [[unlikely]] report_race(o, v, race_.last_race());
 }
 
 void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetector::Race& race) {
@@ -619,7 +615,7 @@ void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetecto
 }
 
 void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   static constexpr EventOp kOps[] = {EventOp::atomic_load, EventOp::atomic_store,
                                      EventOp::atomic_rmw, EventOp::atomic_cas};
   record(kOps[static_cast<int>(op)], a, loc);
@@ -631,7 +627,7 @@ void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {
 
 void ControlledEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
                                    Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   record(EventOp::atomic_wait, a, loc);
   if (still_equal(ctx)) {
     while (still_equal(ctx)) block_on(a, loc);
@@ -641,7 +637,7 @@ void ControlledEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*),
 }
 
 void ControlledEngine::atomic_notify(ObjectId a, bool, Loc loc) {
-  if (!begin(loc)) return;
+  if (!begin()) return;
   record(EventOp::atomic_notify, a, loc);
   // Waking every waiter is allowed (atomic waits may wake spuriously); each
   // re-checks its value.
@@ -649,7 +645,7 @@ void ControlledEngine::atomic_notify(ObjectId a, bool, Loc loc) {
 }
 
 void ControlledEngine::yield(bool spinning, Loc loc) {
-  if (!begin(loc, spinning)) return;
+  if (!begin(spinning)) return;
   record(spinning ? EventOp::spin : EventOp::yield, kNoObject, loc);
 }
 
@@ -701,7 +697,7 @@ void ControlledEngine::report_deadlock() {
   for (int t : involved) {
     const ThreadState& s = threads_[t];
     std::string holds;
-    for (ObjectId h : s.held) holds += (holds.empty() ? "" : ", ") + object_name(h);
+    for (const auto& h : s.held) holds += (holds.empty() ? "" : ", ") + object_name(h.mutex);
     const int other = waits_for(t);
     f.cycle.push_back({t, holds, object_name(s.blocked_on), other, location_string(s.blocked_loc)});
     f.locs.push_back(s.blocked_loc);

@@ -25,6 +25,7 @@
 // Runtime for the duration of run().
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -96,8 +97,10 @@ struct ExecutionResult {
   std::vector<RawFinding> findings;
   std::uint64_t steps = 0;      // scheduling points
   std::uint64_t decisions = 0;  // points where the strategy chose
-  std::uint64_t trace_hash = 0;
 };
+
+// Thrown through scenario code to unwind an aborted execution.
+struct AbortExecution {};
 
 struct EngineOptions {
   std::uint64_t max_steps = 100000;  // per execution; beyond it: livelock
@@ -113,6 +116,8 @@ class ControlledEngine final : public Runtime {
 
   // The last execution, for reports and replay tokens.
   const std::vector<TraceEntry>& trace() const { return trace_; }
+  // Hash of the last execution's trace: equal on every replay of it.
+  std::uint64_t trace_hash() const;
   const std::vector<std::uint8_t>& schedule() const { return schedule_; }
   std::string object_name(ObjectId id) const;
   int threads() const { return n_; }
@@ -149,8 +154,11 @@ class ControlledEngine final : public Runtime {
     Loc blocked_loc;
     bool notified = false;        // condvar: a notify picked this waiter
     std::uint64_t wait_seq = 0;   // condvar: FIFO order of waiters
-    std::vector<ObjectId> held;   // mutexes held, in acquisition order
-    std::vector<Loc> held_loc;
+    struct Held {
+      ObjectId mutex;
+      Loc loc;                    // where it was locked
+    };
+    std::vector<Held> held;       // mutexes held, in acquisition order
   };
   struct ObjectState {
     ObjectKind kind;
@@ -173,13 +181,37 @@ class ControlledEngine final : public Runtime {
   static void fiber_entry(Transfer t);
   [[noreturn]] void thread_body(int index);
   void switch_to(int next);
-  int choose(bool yielded);
+  // Who runs next. Inline fast path: one runnable thread needs no decision.
+  int choose(bool yielded) {
+    if ((runnable_ & (runnable_ - 1)) == 0) return runnable_ == 0 ? -1 : std::countr_zero(runnable_);
+    return decide(yielded);
+  }
+  int decide(bool yielded);
   int after_finish();
-  bool begin(Loc loc, bool yielded = false);
-  void schedule(bool yielded);
+  // Entry of every operation. Returns false when the operation must be a
+  // no-op: outside scenario threads (constructor, check()), or in a
+  // destructor while an aborted execution unwinds.
+  bool begin(bool yielded = false) {
+    if (!in_threads_) [[unlikely]] return false;
+    if (aborting_) [[unlikely]] return abort_pending();
+    schedule(yielded);
+    return true;
+  }
+  bool abort_pending();
+  // A scheduling point: the strategy picks who performs the next operation.
+  void schedule(bool yielded) {
+    if (++result_.steps > options_.max_steps) [[unlikely]] step_bound_exceeded();
+    const int next = choose(yielded);
+    if (next != current_) switch_to(next);
+    if (aborting_) [[unlikely]] throw AbortExecution{};
+  }
+  [[noreturn]] void step_bound_exceeded();
   void block_on(ObjectId o, Loc loc);
   void wake_all(ObjectId o);
-  std::uint64_t record(EventOp op, ObjectId o, Loc loc);
+  [[gnu::always_inline]] std::uint64_t record(EventOp op, ObjectId o, Loc loc) {
+    trace_.push_back({o, static_cast<std::int16_t>(current_), op, loc});
+    return trace_.size() - 1;
+  }
   [[noreturn]] void abort_execution();
 
   // Detectors and their findings.
@@ -207,7 +239,9 @@ class ControlledEngine final : public Runtime {
   RaceDetector race_;
   GraphCycles lock_graph_;
   ExecutionResult result_;
-  std::unique_ptr<Scenario> scenario_;
+  Scenario* scenario_ = nullptr;
+  std::unique_ptr<Scenario> owned_scenario_;  // when the info has no `construct`
+  void* scenario_storage_ = nullptr;          // reused by every execution
   Strategy* strategy_ = nullptr;
   std::uint64_t runnable_ = 0;   // bit t: thread t is runnable
   std::uint64_t wait_seq_ = 0;
@@ -216,8 +250,5 @@ class ControlledEngine final : public Runtime {
   bool in_threads_ = false;
   bool aborting_ = false;
 };
-
-// Thrown through scenario code to unwind an aborted execution.
-struct AbortExecution {};
 
 }  // namespace tangle::detail

@@ -48,9 +48,12 @@ class RaceDetector {
   void acquire(int thread, int sync);
   void release(int thread, int sync);
 
-  // Both return the first race the access completes, if any.
-  std::optional<Race> read(int thread, int var, tangle::Loc loc, std::uint64_t event);
-  std::optional<Race> write(int thread, int var, tangle::Loc loc, std::uint64_t event);
+  // Both return true when the access completes a race; `last_race()` then
+  // describes it. (A flag, not std::optional<Race>: the common no-race path
+  // then copies nothing.)
+  bool read(int thread, int var, tangle::Loc loc, std::uint64_t event);
+  bool write(int thread, int var, tangle::Loc loc, std::uint64_t event);
+  const Race& last_race() const { return race_; }
 
   std::uint32_t clock(int thread, int of) const { return thread_clock(thread)[of]; }
 
@@ -70,6 +73,60 @@ class RaceDetector {
   std::vector<Variable> vars_;
   std::vector<std::uint32_t> reads_;       // per variable: n_ read clocks
   std::vector<Access> read_access_;        // per variable: n_ last reads
+  Race race_;                              // the last race found
 };
+
+// The per-operation calls are inline: they sit on every instrumented access.
+inline void RaceDetector::acquire(int thread, int sync) {
+  std::uint32_t* c = thread_clock(thread);
+  const std::uint32_t* s = thread_clock(sync);
+  for (std::size_t i = 0; i < n_; ++i)
+    if (s[i] > c[i]) c[i] = s[i];
+}
+
+inline void RaceDetector::release(int thread, int sync) {
+  std::uint32_t* c = thread_clock(thread);
+  std::uint32_t* s = thread_clock(sync);
+  for (std::size_t i = 0; i < n_; ++i)
+    if (c[i] > s[i]) s[i] = c[i];
+  ++c[thread];  // later events of this thread are not covered by this release
+}
+
+inline bool RaceDetector::read(int thread, int var,
+                                                     tangle::Loc loc,
+                                                     std::uint64_t event) {
+  Variable& v = vars_[var];
+  const std::uint32_t* c = thread_clock(thread);
+  const Access now{thread, false, loc, event};
+  bool race = false;
+  // Write-read race: the last write is not ordered before this read.
+  if (v.last_write.thread >= 0 && v.last_write.thread != thread &&
+      v.write_clock > c[v.last_write.thread])
+    race = true, race_ = Race{v.last_write, now};
+  reads_[v.reads + thread] = c[thread];
+  read_access_[v.reads + thread] = now;
+  return race;
+}
+
+inline bool RaceDetector::write(int thread, int var,
+                                                      tangle::Loc loc,
+                                                      std::uint64_t event) {
+  Variable& v = vars_[var];
+  const std::uint32_t* c = thread_clock(thread);
+  const Access now{thread, true, loc, event};
+  bool race = false;
+  // Write-write race.
+  if (v.last_write.thread >= 0 && v.last_write.thread != thread &&
+      v.write_clock > c[v.last_write.thread])
+    race = true, race_ = Race{v.last_write, now};
+  // Read-write races: any other thread's last read not ordered before us.
+  for (std::size_t u = 0; u < n_ && !race; ++u)
+    if (static_cast<int>(u) != thread && reads_[v.reads + u] > c[u])
+      race = true, race_ = Race{read_access_[v.reads + u], now};
+  v.last_write = now;
+  v.write_clock = c[thread];
+  for (std::size_t u = 0; u < n_; ++u) reads_[v.reads + u] = 0;
+  return race;
+}
 
 }  // namespace tangle::detail

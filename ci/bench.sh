@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Short benchmark run for CI: the controlled engine per built-in next to
+# Relacy, and the lock strategies. JSON goes to $TANGLE_BENCH_OUT
+# (default bench-results/); the console tables go to stdout.
+# Usage: bash ci/bench.sh [extra Google Benchmark flags]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${TANGLE_BENCH_OUT:-bench-results}
+mkdir -p "$out"
+
+bash ci/setup.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)"
+
+build/release/bench/controlled_bench --benchmark_min_time=0.2 \
+  --benchmark_out="$out/controlled_bench.json" --benchmark_out_format=json "$@"
+if [[ -x build/release/bench/locks/lock_bench ]]; then
+  build/release/bench/locks/lock_bench --benchmark_min_time=0.05 \
+    --benchmark_out="$out/lock_bench.json" --benchmark_out_format=json "$@"
+  if [[ -f ci/lock_report.py ]]; then
+    python3 ci/lock_report.py "$out/lock_bench.json" "$out/locks.html"
+    echo "lock report: $out/locks.html"
+  fi
+fi

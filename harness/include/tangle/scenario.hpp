@@ -16,7 +16,9 @@
 // A fresh instance is constructed for every execution (like a googletest
 // fixture), with the execution's runtime current, so member primitives are
 // fresh too. `thread(i)` runs as scenario thread i; `check()` runs after every
-// thread finished. Registration follows google/benchmark: a file-level static
+// thread finished. Do not mark code that calls tangle operations `noexcept`:
+// an execution that must stop (deadlock, misuse, step bound) is unwound by an
+// exception thrown from each thread's pending operation. Registration follows google/benchmark: a file-level static
 // filled by one registrar, configured by chained calls.
 #pragma once
 

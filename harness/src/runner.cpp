@@ -18,8 +18,7 @@ std::map<std::string, std::string> to_strings(const Params& p) {
   return out;
 }
 
-report::Finding convert(const ControlledEngine& engine, const RawFinding& raw,
-                        const ExecutionResult& exec, const ScenarioInfo& info,
+report::Finding convert(const ControlledEngine& engine, const RawFinding& raw, const ScenarioInfo& info,
                         const Params& params, const RunOptions& options,
                         std::uint64_t execution) {
   report::Finding f;
@@ -125,7 +124,7 @@ report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& para
     for (const RawFinding& raw : exec.findings) {
       auto [it, inserted] = seen.try_emplace(raw.signature, r.findings.size());
       if (inserted)
-        r.findings.push_back(convert(engine, raw, exec, info, params, options, i + 1));
+        r.findings.push_back(convert(engine, raw, info, params, options, i + 1));
       else
         ++r.findings[it->second].occurrences;
     }
@@ -161,7 +160,7 @@ ReplayOutcome replay(const ReplayToken& token) {
   r.steps = exec.steps;
   if (!exec.findings.empty()) r.first_failure_execution = 1;
   for (const RawFinding& raw : exec.findings) {
-    r.findings.push_back(convert(engine, raw, exec, *info, params, options, 1));
+    r.findings.push_back(convert(engine, raw, *info, params, options, 1));
     if (raw.kind == token.kind && engine.trace_hash() == token.trace_hash) out.reproduced = true;
   }
   r.verdict = judge(r.expected, r.findings, &r.verdict_reason);

@@ -171,7 +171,7 @@ std::uint64_t ControlledEngine::trace_hash() const {
   for (const TraceEntry& e : trace_) {
     const std::uint64_t word = static_cast<std::uint64_t>(static_cast<std::uint16_t>(e.thread)) << 48 |
                                static_cast<std::uint64_t>(e.op) << 40 |
-                               static_cast<std::uint64_t>(e.loc.line()) << 20 ^ e.object;
+                               ((static_cast<std::uint64_t>(e.loc.line()) << 20) ^ e.object);
     h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
     h ^= h >> 29;
   }

@@ -135,6 +135,46 @@ report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& para
   return r;
 }
 
+void attach_controlled_replays(const ScenarioInfo& info, const Params& params,
+                               report::ScenarioResult& stress_result) {
+  if (stress_result.findings.empty()) return;
+  RunOptions options;
+  options.strategy = "pct";
+  options.executions = 2000;
+  options.time_budget_s = 2;
+  std::vector<std::pair<Params, bool>> attempts{{params, false}};
+  const Params defaults(info.defaults);
+  if (defaults.values() != params.values()) attempts.emplace_back(defaults, true);
+  std::vector<bool> done(stress_result.findings.size(), false);
+  for (const auto& [attempt_params, with_defaults] : attempts) {
+    const report::ScenarioResult controlled = run_scenario(info, attempt_params, options);
+    for (std::size_t i = 0; i < stress_result.findings.size(); ++i) {
+      if (done[i]) continue;
+      report::Finding& f = stress_result.findings[i];
+      // Same kind, preferring the same source lines.
+      const report::Finding* match = nullptr;
+      for (const auto& c : controlled.findings)
+        if (c.kind == f.kind && (!match || c.locations == f.locations)) match = &c;
+      if (!match) continue;
+      done[i] = true;
+      f.replay = match->replay;
+      f.trace = match->trace;
+      f.trace_length = match->trace_length;
+      f.trace_hash = match->trace_hash;
+      if (f.cycle.empty()) f.cycle = match->cycle;
+      f.replay_note = "reproduced on the controlled engine (pct, execution " +
+                      std::to_string(match->first_execution) + " of " + std::to_string(controlled.executions) +
+                      (with_defaults ? ", with the scenario's default parameters" : "") +
+                      "): the replay command re-executes that interleaving";
+    }
+  }
+  for (std::size_t i = 0; i < stress_result.findings.size(); ++i)
+    if (!done[i])
+      stress_result.findings[i].replay_note =
+          "not reproduced on the controlled engine within " + std::to_string(options.executions) +
+          " PCT executions; rerun the stress engine with the same --seed";
+}
+
 ReplayOutcome replay(const ReplayToken& token) {
   const ScenarioInfo* info = find_scenario(token.scenario);
   if (!info) throw TokenError("replay token names unknown scenario '" + token.scenario + "'");

@@ -49,6 +49,15 @@ struct ReplayOutcome {
 // Throws TokenError (unknown scenario) or ReplayDiverged.
 ReplayOutcome replay(const ReplayToken& token);
 
+// Stress → replay: tries to reproduce each finding of a stress run on the
+// controlled engine (PCT, a bounded number of executions), first with the
+// same parameters, then — when those are too large to explore, e.g. 500,000
+// iterations — with the scenario's declared defaults. A reproduced finding
+// gets the controlled engine's replay token, trace and trace_hash; every
+// finding gets a `replay_note` saying what happened.
+void attach_controlled_replays(const ScenarioInfo& info, const Params& params,
+                               report::ScenarioResult& stress_result);
+
 report::Verdict judge(const std::vector<report::FindingKind>& expected,
                       const std::vector<report::Finding>& findings, std::string* reason);
 

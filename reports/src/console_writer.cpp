@@ -90,7 +90,8 @@ void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& 
                 << pad(e.op, 12) << pad(e.object, 22) << e.location << "\n";
           }
         }
-        out << "  replay: tangle replay " << f.replay << "\n";
+        if (!f.replay.empty()) out << "  replay: tangle replay " << f.replay << "\n";
+        if (!f.replay_note.empty()) out << "  " << f.replay_note << "\n";
       }
   }
 

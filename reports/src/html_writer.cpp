@@ -475,6 +475,11 @@ void Page::finding(const ScenarioResult& s, const Finding& f, const std::string&
     }
     out_ += "</div>\n";
   }
+  if (!f.replay_note.empty()) {
+    out_ += "<p class=\"muted\">";
+    esc(f.replay_note);
+    out_ += "</p>\n";
+  }
   locations(f);
   if (!f.cycle.empty()) {
     out_ += f.kind == FindingKind::lock_order_inversion ? "<h4>Lock-order cycle</h4>\n"

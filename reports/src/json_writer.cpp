@@ -33,6 +33,7 @@ ordered_json to_json(const Finding& f) {
   j["threads"] = f.threads;
   j["locations"] = f.locations;
   j["replay"] = f.replay;
+  if (!f.replay_note.empty()) j["replay_note"] = f.replay_note;
   j["trace_hash"] = f.trace_hash;
   j["source"] = f.source;
   j["first_execution"] = f.first_execution;
@@ -65,6 +66,7 @@ Finding finding_from_json(const ordered_json& j) {
   f.threads = get_or<std::vector<int>>(j, "threads", {});
   f.locations = get_or<std::vector<std::string>>(j, "locations", {});
   f.replay = get_or<std::string>(j, "replay", "");
+  f.replay_note = get_or<std::string>(j, "replay_note", "");
   f.trace_hash = get_or<std::string>(j, "trace_hash", "");
   f.source = get_or<std::string>(j, "source", "tangle");
   f.first_execution = get_or<std::uint64_t>(j, "first_execution", 0);

@@ -14,8 +14,10 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "runner.hpp"
+#include "stress/stress_runner.hpp"
 #include "tangle/report/console.hpp"
 #include "tangle/report/writers.hpp"
 #include "token.hpp"
@@ -45,16 +47,23 @@ struct CommonOptions {
   std::vector<std::string> params;
   std::string expect_file;
   bool quiet = false;
+  int jobs = 0;  // 0: the core count
+  int watchdog_ms = 1000;
+  bool no_race_detection = false;
+  bool no_isolate = false;
+  CLI::Option* executions_option = nullptr;
+  CLI::Option* jobs_option = nullptr;
 };
 
 void add_run_options(CLI::App* app, CommonOptions& o) {
   app->add_option("patterns", o.patterns, "Glob(s) over scenario names, e.g. 'counter/*' (default: all)");
-  app->add_option("--engine", o.engine, "Engine: controlled (stress and relacy: not in this build yet)")
-      ->capture_default_str();
+  app->add_option("--engine", o.engine, "Engine: controlled | stress (real threads)")->capture_default_str();
   app->add_option("--strategy", o.strategy, "Controlled engine strategy: random | pct")->capture_default_str();
   app->add_option("--depth", o.depth, "PCT bug depth D (>= 1)")->capture_default_str();
   app->add_option("--seed", o.seed, "Seed; execution i uses a seed derived from (seed, i)")->capture_default_str();
-  app->add_option("--executions", o.executions, "Executions per scenario")->capture_default_str();
+  o.executions_option =
+      app->add_option("--executions", o.executions, "Executions per scenario (stress default: 200)")
+          ->capture_default_str();
   app->add_option("--time-budget", o.time_budget, "Seconds per scenario; stops early when spent (0: none)");
   app->add_option("--max-steps", o.max_steps, "Scheduling points per execution before it counts as livelock")
       ->capture_default_str();
@@ -62,6 +71,11 @@ void add_run_options(CLI::App* app, CommonOptions& o) {
       ->capture_default_str();
   app->add_option("--param", o.params, "Scenario parameter NAME=VALUE (repeatable), e.g. threads=3");
   app->add_flag("--quiet,-q", o.quiet, "Print only the summary table");
+  o.jobs_option = app->add_option("--jobs", o.jobs, "Stress engine: worker processes (default: the core count)");
+  app->add_option("--watchdog", o.watchdog_ms, "Stress engine: ms without progress before hang/deadlock")
+      ->capture_default_str();
+  app->add_flag("--no-race-detection", o.no_race_detection, "Stress engine: skip happens-before on Shared<T>");
+  app->add_flag("--no-isolate", o.no_isolate, "Stress engine: run executions in this process");
 }
 
 std::int64_t parse_int(const std::string& text, const std::string& what) {
@@ -182,9 +196,15 @@ class Progress {
 };
 
 int run_command(const CommonOptions& o, bool gate, const std::string& command) {
-  if (o.engine == "stress" || o.engine == "relacy")
-    throw UsageError("engine '" + o.engine + "' is not available in this build yet (use: controlled)");
-  if (o.engine != "controlled") throw UsageError("unknown engine '" + o.engine + "' (use: controlled)");
+  if (o.engine == "relacy")
+    throw UsageError("engine 'relacy' is not available in this build yet (use: controlled or stress)");
+  if (o.engine != "controlled" && o.engine != "stress")
+    throw UsageError("unknown engine '" + o.engine + "' (use: controlled or stress)");
+  const bool stress = o.engine == "stress";
+  if (o.jobs_option->count() > 0 && o.jobs < 1) throw UsageError("--jobs must be at least 1");
+  if (!stress && o.jobs > 1)
+    throw UsageError("--jobs applies to --engine stress; the controlled engine runs in one process");
+  if (o.watchdog_ms < 1) throw UsageError("--watchdog must be at least 1 ms");
   if (o.strategy != "random" && o.strategy != "pct")
     throw UsageError("unknown strategy '" + o.strategy + "' (use: random or pct)");
   if (o.depth < 1) throw UsageError("--depth must be at least 1");
@@ -197,6 +217,15 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   if (!o.expect_file.empty()) expectations = read_expect_file(o.expect_file);
   check_report_dir(o.report_dir);
 
+  detail::StressOptions stress_options;
+  stress_options.seed = o.seed;
+  stress_options.executions = o.executions_option->count() > 0 ? o.executions : 200;
+  stress_options.time_budget_s = o.time_budget;
+  stress_options.watchdog_ms = o.watchdog_ms;
+  stress_options.race_detection = !o.no_race_detection;
+  stress_options.isolate = !o.no_isolate;
+  stress_options.jobs = o.jobs > 0 ? o.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+
   RunOptions options;
   options.strategy = o.strategy;
   options.depth = o.depth;
@@ -208,8 +237,8 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   report::RunReport rep;
   rep.version = TANGLE_VERSION;
   rep.engine = o.engine;
-  rep.strategy = o.strategy;
-  rep.depth = o.strategy == "pct" ? o.depth : 0;
+  rep.strategy = stress ? "perturbation" : o.strategy;
+  rep.depth = !stress && o.strategy == "pct" ? o.depth : 0;
   rep.seed = o.seed;
   rep.command = command;
   const auto start = std::chrono::steady_clock::now();
@@ -217,9 +246,16 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   for (std::size_t i = 0; i < selected.size(); ++i) {
     const ScenarioInfo& info = *selected[i];
     const Params params = detail::effective_params(info, overrides);
-    auto result = detail::run_scenario(info, params, options, [&](std::uint64_t done) {
-      progress.update(i, selected.size(), info.name, done, options.executions);
-    });
+    report::ScenarioResult result;
+    if (stress) {
+      progress.update(i, selected.size(), info.name, 0, stress_options.executions);
+      result = detail::run_scenario_stress(info, params, stress_options);
+      detail::attach_controlled_replays(info, params, result);
+    } else {
+      result = detail::run_scenario(info, params, options, [&](std::uint64_t done) {
+        progress.update(i, selected.size(), info.name, done, options.executions);
+      });
+    }
     if (auto it = expectations.find(info.name); it != expectations.end()) {
       result.expected = it->second;
       result.verdict = detail::judge(result.expected, result.findings, &result.verdict_reason);

@@ -64,6 +64,7 @@ struct Finding {
   std::vector<int> threads;            // the threads involved
   std::vector<std::string> locations;  // source lines, most relevant first
   std::string replay;                  // token for `tangle replay`
+  std::string replay_note;             // stress: whether/how the controlled engine reproduced it
   std::string trace_hash;              // identical on every replay
   std::vector<TraceEvent> trace;       // the interleaving (tail, if long)
   std::uint64_t trace_length = 0;      // events in the whole execution

@@ -1,0 +1,269 @@
+#include "stress/stress_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "isolation/isolation.hpp"
+#include "rng.hpp"
+#include "runner.hpp"
+#include "stress/stress_engine.hpp"
+#include "tangle/report/writers.hpp"
+
+namespace tangle::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using report::FindingKind;
+
+std::map<std::string, std::string> to_strings(const Params& p) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : p.values()) out[k] = std::to_string(v);
+  return out;
+}
+
+report::ScenarioResult empty_result(const ScenarioInfo& info, const Params& params) {
+  report::ScenarioResult r;
+  r.name = info.name;
+  r.params = to_strings(params);
+  r.expected = info.expected;
+  r.threads = info.thread_count(params);
+  return r;
+}
+
+// Deduplication key of a reported finding: the engine's rule (kind + source
+// lines, the message when there is none).
+std::string key_of(const report::Finding& f) {
+  std::string key(to_string(f.kind));
+  for (const auto& l : f.locations) key += "|" + l;
+  if (f.locations.empty()) key += "|" + f.message;
+  return key;
+}
+
+report::Finding convert(const StressFinding& s, std::uint64_t execution) {
+  report::Finding f;
+  f.kind = s.kind;
+  f.message = s.message;
+  f.threads = s.threads;
+  f.locations = s.locations;
+  f.cycle = s.cycle;
+  f.first_execution = execution;
+  return f;
+}
+
+// Adds `f` to `into` unless a finding with its key is there (then counts it).
+// Returns true when it was new.
+bool merge_finding(report::ScenarioResult& into, std::unordered_map<std::string, std::size_t>& seen,
+                   report::Finding f) {
+  auto [it, inserted] = seen.try_emplace(key_of(f), into.findings.size());
+  if (inserted) {
+    into.findings.push_back(std::move(f));
+    return true;
+  }
+  report::Finding& g = into.findings[it->second];
+  g.occurrences += f.occurrences;
+  g.first_execution = std::min(g.first_execution, f.first_execution);
+  return false;
+}
+
+std::string to_json(const report::ScenarioResult& r) {
+  report::RunReport run;
+  run.engine = "stress";
+  run.strategy = "stress";
+  run.scenarios.push_back(r);
+  std::ostringstream out;
+  report::write_json(run, out);
+  return out.str();
+}
+
+report::ScenarioResult from_json(const std::string& text) {
+  std::istringstream in(text);
+  report::RunReport run = report::read_json(in);
+  if (run.scenarios.size() != 1) throw std::runtime_error("stress child sent a malformed result");
+  return std::move(run.scenarios.front());
+}
+
+// What the parent learns from one child: its final result, or what it said
+// before it crashed or was killed, plus the finding that explains the end.
+report::ScenarioResult result_of_child(const ScenarioInfo& info, const Params& params,
+                                       const IsolatedOutcome& out) {
+  const Frame* last_result = nullptr;
+  const Frame* last_snapshot = nullptr;
+  std::uint64_t begun = 0;
+  for (const Frame& f : out.frames) {
+    if (f.type == 'R') last_result = &f;
+    if (f.type == 'S') last_snapshot = &f;
+    if (f.type == 'H') begun = std::max<std::uint64_t>(begun, std::stoull(f.payload));
+    if (f.type == 'X') throw std::runtime_error("stress child failed: " + f.payload);
+  }
+  if (out.end == IsolatedOutcome::End::fork_failed)
+    throw std::runtime_error("cannot fork a stress child process");
+  // A final result is complete even if the process died while exiting.
+  if (last_result != nullptr) return from_json(last_result->payload);
+
+  report::ScenarioResult r =
+      last_snapshot != nullptr ? from_json(last_snapshot->payload) : empty_result(info, params);
+  r.executions = std::max(r.executions, begun);
+  report::Finding f;
+  f.first_execution = std::max<std::uint64_t>(begun, 1);
+  switch (out.end) {
+    case IsolatedOutcome::End::signaled:
+      f.kind = FindingKind::crash;
+      f.message = "the scenario process was killed by " + signal_description(out.signal);
+      break;
+    case IsolatedOutcome::End::killed: {
+      // The child's own watchdog did not answer. What it said so far explains
+      // the stall when it was a deadlock it could not unwind.
+      for (const auto& g : r.findings)
+        if (g.kind == FindingKind::deadlock || g.kind == FindingKind::hang) return r;
+      f.kind = FindingKind::hang;
+      f.message = "the scenario process sent nothing for " +
+                  std::to_string(out.silent_for.count()) +
+                  " ms and was killed (SIGKILL): it stopped making progress";
+      break;
+    }
+    case IsolatedOutcome::End::exited:
+      f.kind = FindingKind::crash;
+      f.message = "the scenario process exited with code " + std::to_string(out.exit_code) +
+                  " in the middle of an execution";
+      break;
+    case IsolatedOutcome::End::fork_failed:
+      break;
+  }
+  std::unordered_map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < r.findings.size(); ++i) seen.emplace(key_of(r.findings[i]), i);
+  if (!r.first_failure_execution) r.first_failure_execution = f.first_execution;
+  merge_finding(r, seen, std::move(f));
+  return r;
+}
+
+}  // namespace
+
+std::uint64_t job_seed(std::uint64_t seed, int job, int jobs) {
+  return jobs <= 1 ? seed : mix_seed(seed, 0x5eed0000ULL + static_cast<std::uint64_t>(job));
+}
+
+report::ScenarioResult run_stress_batch(const ScenarioInfo& info, const Params& params,
+                                        const StressOptions& options, std::uint64_t batch_seed,
+                                        std::uint64_t executions, const BatchHooks& hooks,
+                                        bool* unjoinable) {
+  const auto start = Clock::now();
+  report::ScenarioResult r = empty_result(info, params);
+  StressEngineOptions eo;
+  eo.watchdog_ms = options.watchdog_ms;
+  eo.execution_timeout_ms = options.execution_timeout_ms;
+  eo.race_detection = options.race_detection;
+  eo.perturb = options.perturb;
+  auto engine = std::make_unique<StressEngine>(info, params, eo);
+  r.threads = engine->threads();
+
+  std::unordered_map<std::string, std::size_t> seen;
+  std::uint64_t i = 0;
+  engine->on_finding = [&](const StressFinding& s) {
+    if (!r.first_failure_execution) r.first_failure_execution = i + 1;
+    if (merge_finding(r, seen, convert(s, i + 1)) && hooks.on_change) {
+      r.executions = i + 1;
+      r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
+      hooks.on_change(r);
+    }
+  };
+  if (hooks.on_tick) engine->on_tick = [&] { hooks.on_tick(i + 1); };
+  bool stuck = false;
+  for (; i < executions; ++i) {
+    if (i > 0 && options.time_budget_s > 0 &&
+        std::chrono::duration<double>(Clock::now() - start).count() >= options.time_budget_s)
+      break;
+    if (hooks.on_tick) hooks.on_tick(i + 1);
+    const StressExecution& exec = engine->run(mix_seed(batch_seed, i));
+    r.steps += exec.operations;
+    if (exec.unjoinable) {
+      stuck = true;
+      ++i;
+      break;
+    }
+  }
+  r.executions = i;
+  if (stuck) (void)engine.release();  // a detached thread still uses it
+  if (unjoinable != nullptr) *unjoinable = stuck;
+  r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
+  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  return r;
+}
+
+report::ScenarioResult run_scenario_stress(const ScenarioInfo& info, const Params& params,
+                                           const StressOptions& options) {
+  const auto start = Clock::now();
+  const int jobs = std::max(1, options.jobs);
+  std::vector<std::uint64_t> quota(static_cast<std::size_t>(jobs), options.executions / jobs);
+  for (std::uint64_t k = 0; k < options.executions % jobs; ++k) ++quota[k];
+
+  std::vector<report::ScenarioResult> parts;
+  if (options.isolate) {
+    std::vector<std::function<int(Channel&)>> fns;
+    for (int j = 0; j < jobs; ++j) {
+      fns.push_back([&, j](Channel& ch) {
+        auto last_beat = Clock::now();
+        bool parent_gone = false;
+        BatchHooks hooks;
+        hooks.on_change = [&](const report::ScenarioResult& so_far) {
+          parent_gone |= !ch.send('S', to_json(so_far));
+        };
+        hooks.on_tick = [&](std::uint64_t begun) {
+          const auto now = Clock::now();
+          if (now - last_beat < std::chrono::milliseconds(100) || parent_gone) return;
+          last_beat = now;
+          parent_gone |= !ch.send('H', std::to_string(begun));
+        };
+        report::ScenarioResult r = run_stress_batch(info, params, options,
+                                                    job_seed(options.seed, j, jobs),
+                                                    quota[static_cast<std::size_t>(j)], hooks);
+        ch.send('R', to_json(r));
+        return 0;
+      });
+    }
+    IsolationLimits limits;
+    // The child's driver beats every 100 ms whatever its threads do; silence
+    // means the process itself is wedged.
+    limits.stall_timeout =
+        std::chrono::milliseconds(std::max<std::int64_t>(3000, 3LL * options.watchdog_ms));
+    if (options.time_budget_s > 0)
+      limits.deadline = std::chrono::milliseconds(
+          static_cast<std::int64_t>(options.time_budget_s * 1000) +
+          std::max<std::int64_t>(options.execution_timeout_ms, 0) + 2LL * options.watchdog_ms +
+          5000);
+    for (const IsolatedOutcome& out : run_isolated(fns, limits))
+      parts.push_back(result_of_child(info, params, out));
+  } else {
+    parts.resize(static_cast<std::size_t>(jobs));
+    std::vector<std::thread> threads;
+    for (int j = 1; j < jobs; ++j)
+      threads.emplace_back([&, j] {
+        parts[j] = run_stress_batch(info, params, options, job_seed(options.seed, j, jobs),
+                                    quota[static_cast<std::size_t>(j)]);
+      });
+    parts[0] = run_stress_batch(info, params, options, job_seed(options.seed, 0, jobs), quota[0]);
+    for (auto& t : threads) t.join();
+  }
+
+  // Merge: executions and steps add up; a finding seen by several jobs is one
+  // finding; first_* are per-job execution indices, the smallest wins.
+  report::ScenarioResult r = empty_result(info, params);
+  std::unordered_map<std::string, std::size_t> seen;
+  for (auto& p : parts) {
+    r.executions += p.executions;
+    r.steps += p.steps;
+    if (p.first_failure_execution &&
+        (!r.first_failure_execution || *p.first_failure_execution < *r.first_failure_execution))
+      r.first_failure_execution = p.first_failure_execution;
+    for (auto& f : p.findings) merge_finding(r, seen, std::move(f));
+  }
+  r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
+  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  return r;
+}
+
+}  // namespace tangle::detail

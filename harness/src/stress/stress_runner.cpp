@@ -1,4 +1,5 @@
 #include "stress/stress_runner.hpp"
+#include "stress/tsan_reports.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -41,6 +42,7 @@ std::string key_of(const report::Finding& f) {
   std::string key(to_string(f.kind));
   for (const auto& l : f.locations) key += "|" + l;
   if (f.locations.empty()) key += "|" + f.message;
+  if (f.source != "tangle") key += "|" + f.source;  // TSan's report and ours stay apart
   return key;
 }
 
@@ -178,8 +180,19 @@ report::ScenarioResult run_stress_batch(const ScenarioInfo& info, const Params& 
         std::chrono::duration<double>(Clock::now() - start).count() >= options.time_budget_s)
       break;
     if (hooks.on_tick) hooks.on_tick(i + 1);
+    tsan::start_capture();
     const StressExecution& exec = engine->run(mix_seed(batch_seed, i));
+    tsan::stop_capture();
     r.steps += exec.operations;
+    // ThreadSanitizer's own reports (tsan preset), as findings of this scenario.
+    for (report::Finding& f : tsan::drain()) {
+      f.first_execution = i + 1;
+      if (!r.first_failure_execution) r.first_failure_execution = i + 1;
+      if (merge_finding(r, seen, std::move(f)) && hooks.on_change) {
+        r.executions = i + 1;
+        hooks.on_change(r);
+      }
+    }
     if (exec.unjoinable) {
       stuck = true;
       ++i;

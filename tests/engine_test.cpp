@@ -77,6 +77,26 @@ TEST(Engine, EscapingExceptionIsACrash) {
   EXPECT_EQ(kinds_found(info_for<Crash>(2), 50), std::set{FindingKind::crash});
 }
 
+struct CrashWhileOtherUnlocks : Scenario {
+  explicit CrashWhileOtherUnlocks(const Params&) {}
+  Mutex m{"m"};
+  Atomic<int> a{0, "a"};
+  void thread(int i) override {
+    if (i == 1) throw std::runtime_error("boom");
+    for (int k = 0; k < 3; ++k) {
+      LockGuard g(m);  // ~LockGuard's unlock is a scheduling point inside a destructor
+      a.store(k);
+    }
+  }
+};
+
+TEST(Engine, AbortReachingADestructorsUnlockDoesNotTerminate) {
+  // Thread 1 may crash while thread 0 is suspended in ~LockGuard's unlock:
+  // resuming it must not throw out of the (noexcept) destructor.
+  EXPECT_EQ(kinds_found(info_for<CrashWhileOtherUnlocks>(2), 300), std::set{FindingKind::crash});
+  EXPECT_EQ(kinds_found(info_for<CrashWhileOtherUnlocks>(2), 300, "pct"), std::set{FindingKind::crash});
+}
+
 struct Spinner : Scenario {
   explicit Spinner(const Params&) {}
   Atomic<int> flag{0, "flag"};

@@ -253,8 +253,8 @@ int ControlledEngine::decide(bool yielded) {
 // An operation while the execution is being aborted: a destructor running
 // during the unwinding does nothing; anything else means scenario code
 // swallowed the AbortExecution, so it is thrown again.
-bool ControlledEngine::abort_pending() {
-  if (std::uncaught_exceptions() > 0) return false;
+bool ControlledEngine::abort_pending(bool releasing) {
+  if (releasing || std::uncaught_exceptions() > 0) return false;
   throw AbortExecution{};
 }
 
@@ -398,7 +398,7 @@ bool ControlledEngine::mutex_try_lock(ObjectId m, Loc loc) {
 }
 
 void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
-  if (!begin()) return;
+  if (!begin(false, true)) return;
   ObjectState& o = objects_[m];
   record(EventOp::unlock, m, loc);
   if (o.owner != current_) {
@@ -407,7 +407,8 @@ void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
                      (o.owner < 0 ? std::string("nobody holds")
                                   : "is held by " + thread_name(o.owner)),
                  {current_}, {loc}, {trace_.size() - 1}, {}});
-    abort_execution();
+    aborting_ = true;  // no throw here: unlock often runs in a destructor
+    return;
   }
   if (--o.recursion > 0) return;
   release_mutex(o, m);
@@ -485,7 +486,7 @@ bool ControlledEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
 }
 
 void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
-  if (!begin()) return;
+  if (!begin(false, true)) return;
   record(EventOp::release, s, loc);
   ObjectState& o = objects_[s];
   if (o.kind == ObjectKind::bounded_semaphore && o.count + n > o.initial) {
@@ -494,7 +495,8 @@ void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
                      std::to_string(o.count + n) + " above its bound " + std::to_string(o.initial) +
                      ": it was released more often than acquired",
                  {current_}, {loc}, {trace_.size() - 1}, {}});
-    abort_execution();
+    aborting_ = true;  // no throw here: release often runs in a destructor
+    return;
   }
   o.count += n;
   race_.release(current_, sync_of(o));
@@ -502,7 +504,7 @@ void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
 }
 
 void ControlledEngine::event_set(ObjectId e, Loc loc) {
-  if (!begin()) return;
+  if (!begin(false, true)) return;
   record(EventOp::set, e, loc);
   ObjectState& o = objects_[e];
   o.count = 1;
@@ -511,7 +513,7 @@ void ControlledEngine::event_set(ObjectId e, Loc loc) {
 }
 
 void ControlledEngine::event_clear(ObjectId e, Loc loc) {
-  if (!begin()) return;
+  if (!begin(false, true)) return;
   record(EventOp::clear, e, loc);
   objects_[e].count = 0;
 }
@@ -563,7 +565,7 @@ void ControlledEngine::condvar_wait(ObjectId cv, ObjectId m, Loc loc) {
 }
 
 void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
-  if (!begin()) return;
+  if (!begin(false, true)) return;
   record(all ? EventOp::notify_all : EventOp::notify_one, cv, loc);
   // notify_one wakes the longest waiter (FIFO); who then gets the mutex first
   // is still the strategy's choice, which is what exposes if-instead-of-while.
@@ -615,7 +617,7 @@ void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetecto
 }
 
 void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {
-  if (!begin()) return;
+  if (!begin(false, op != AtomicOp::load)) return;
   static constexpr EventOp kOps[] = {EventOp::atomic_load, EventOp::atomic_store,
                                      EventOp::atomic_rmw, EventOp::atomic_cas};
   record(kOps[static_cast<int>(op)], a, loc);
@@ -637,7 +639,7 @@ void ControlledEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*),
 }
 
 void ControlledEngine::atomic_notify(ObjectId a, bool, Loc loc) {
-  if (!begin()) return;
+  if (!begin(false, true)) return;
   record(EventOp::atomic_notify, a, loc);
   // Waking every waiter is allowed (atomic waits may wake spuriously); each
   // re-checks its value.

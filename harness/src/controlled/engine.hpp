@@ -189,21 +189,25 @@ class ControlledEngine final : public Runtime {
   int decide(bool yielded);
   int after_finish();
   // Entry of every operation. Returns false when the operation must be a
-  // no-op: outside scenario threads (constructor, check()), or in a
-  // destructor while an aborted execution unwinds.
-  bool begin(bool yielded = false) {
+  // no-op: outside scenario threads (constructor, check()), or once the
+  // execution is being aborted, for an operation in a destructor running
+  // during the unwinding or a `releasing` one (unlock, release, set,
+  // notify, atomic store): those run in destructors, where throwing
+  // AbortExecution would call std::terminate. Any other operation throws it.
+  bool begin(bool yielded = false, bool releasing = false) {
     if (!in_threads_) [[unlikely]] return false;
-    if (aborting_) [[unlikely]] return abort_pending();
-    schedule(yielded);
-    return true;
+    if (!aborting_) [[likely]] {
+      schedule(yielded);
+      if (!aborting_) [[likely]] return true;
+    }
+    return abort_pending(releasing);
   }
-  bool abort_pending();
+  bool abort_pending(bool releasing);
   // A scheduling point: the strategy picks who performs the next operation.
   void schedule(bool yielded) {
     if (++result_.steps > options_.max_steps) [[unlikely]] step_bound_exceeded();
     const int next = choose(yielded);
     if (next != current_) switch_to(next);
-    if (aborting_) [[unlikely]] throw AbortExecution{};
   }
   [[noreturn]] void step_bound_exceeded();
   void block_on(ObjectId o, Loc loc);

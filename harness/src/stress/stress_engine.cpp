@@ -361,12 +361,14 @@ void StressEngine::publish_findings() {
 // Operation entry, blocking, waking
 
 // Entry of every operation: nullptr means "no-op" (outside scenario threads,
-// or in a destructor while an aborted execution unwinds).
-StressEngine::Worker* StressEngine::enter(Loc loc) {
+// in a destructor while an aborted execution unwinds, or a releasing
+// operation — unlock, release, set, notify, atomic store — after an abort:
+// those run in destructors, where throwing would call std::terminate).
+StressEngine::Worker* StressEngine::enter(Loc loc, bool releasing) {
   Worker* w = tls_worker;
   if (w == nullptr || w->engine != this) return nullptr;
   if (aborting_.load(std::memory_order_relaxed)) [[unlikely]] {
-    if (std::uncaught_exceptions() > 0) return nullptr;
+    if (releasing || std::uncaught_exceptions() > 0) return nullptr;
     throw AbortExecution{};  // scenario code swallowed the unwinding; resume it
   }
   w->ops.store(w->ops.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -537,7 +539,7 @@ bool StressEngine::mutex_try_lock(ObjectId m, Loc loc) {
 }
 
 void StressEngine::mutex_unlock(ObjectId m, Loc loc) {
-  Worker* w = enter(loc);
+  Worker* w = enter(loc, true);
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
@@ -548,7 +550,8 @@ void StressEngine::mutex_unlock(ObjectId m, Loc loc) {
                     (o.owner < 0 ? std::string("nobody holds")
                                  : "is held by " + thread_name(o.owner)),
                 {w->index}, {loc});
-    abort_execution(lk);
+    start_abort();  // no throw: unlock often runs in a destructor
+    return;
   }
   if (--o.recursion > 0) return;
   release_mutex(*w, m);
@@ -628,7 +631,7 @@ bool StressEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
 }
 
 void StressEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
-  Worker* w = enter(loc);
+  Worker* w = enter(loc, true);
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
@@ -639,7 +642,8 @@ void StressEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
                     ", raising its count to " + std::to_string(o.count + n) + " above its bound " +
                     std::to_string(o.initial) + ": it was released more often than acquired",
                 {w->index}, {loc});
-    abort_execution(lk);
+    start_abort();  // no throw: release often runs in a destructor
+    return;
   }
   o.count += n;
   race_.release(w->index, sync_of(o));
@@ -647,7 +651,7 @@ void StressEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
 }
 
 void StressEngine::event_set(ObjectId e, Loc loc) {
-  Worker* w = enter(loc);
+  Worker* w = enter(loc, true);
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
@@ -658,7 +662,7 @@ void StressEngine::event_set(ObjectId e, Loc loc) {
 }
 
 void StressEngine::event_clear(ObjectId e, Loc loc) {
-  Worker* w = enter(loc);
+  Worker* w = enter(loc, true);
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
@@ -712,7 +716,7 @@ void StressEngine::condvar_wait(ObjectId cv, ObjectId m, Loc loc) {
 }
 
 void StressEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
-  Worker* w = enter(loc);
+  Worker* w = enter(loc, true);
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
@@ -755,8 +759,8 @@ void StressEngine::shared_access(ObjectId v, bool write, Loc loc) {
               {race->earlier.thread, race->later.thread}, {race->later.loc, race->earlier.loc});
 }
 
-void StressEngine::atomic_access(ObjectId a, AtomicOp, Loc loc) {
-  Worker* w = enter(loc);
+void StressEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {
+  Worker* w = enter(loc, op != AtomicOp::load);
   if (w == nullptr || !options_.race_detection) return;
   Lock lk(mu_);
   apply_pending(*w);
@@ -780,7 +784,7 @@ void StressEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), con
 }
 
 void StressEngine::atomic_notify(ObjectId a, bool, Loc loc) {
-  Worker* w = enter(loc);
+  Worker* w = enter(loc, true);
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);

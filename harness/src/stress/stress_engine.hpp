@@ -150,7 +150,7 @@ class StressEngine final : public Runtime {
   using Lock = std::unique_lock<std::mutex>;
 
   void worker_main(int index);
-  Worker* enter(Loc loc);
+  Worker* enter(Loc loc, bool releasing = false);
   void block_on(Lock& lk, Worker& w, ObjectId o, Loc loc);
   void wake_all(ObjectId o);
   void wake_one_waiter(ObjectId o);

@@ -1,0 +1,33 @@
+#include "tangle/run.hpp"
+
+#include <stdexcept>
+
+#include "runner.hpp"
+
+namespace tangle {
+
+RunOutcome run(const std::string& name, const RunSpec& spec) {
+  const ScenarioInfo* info = find_scenario(name);
+  if (info == nullptr) throw std::invalid_argument("unknown scenario '" + name + "'");
+  detail::RunOptions options;
+  options.strategy = spec.strategy;
+  options.depth = spec.depth;
+  options.seed = spec.seed;
+  options.executions = spec.executions;
+  options.time_budget_s = spec.time_budget_s;
+  RunOutcome out;
+  out.result = detail::run_scenario(*info, detail::effective_params(*info, spec.params), options);
+  out.passed = out.result.verdict == report::Verdict::pass;
+  std::string& s = out.summary;
+  s = out.passed ? "as expected" : out.result.verdict_reason;
+  s += " (" + std::to_string(out.result.executions) + " executions, " + spec.strategy + ", seed " +
+       std::to_string(spec.seed) + ")";
+  for (const auto& f : out.result.findings) {
+    s += "\n  " + std::string(to_string(f.kind)) + ": " + f.message;
+    for (const auto& l : f.locations) s += "\n    at " + l;
+    if (!f.replay.empty()) s += "\n    replay: tangle replay " + f.replay;
+  }
+  return out;
+}
+
+}  // namespace tangle

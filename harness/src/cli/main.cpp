@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -57,7 +59,8 @@ struct CommonOptions {
 
 void add_run_options(CLI::App* app, CommonOptions& o) {
   app->add_option("patterns", o.patterns, "Glob(s) over scenario names, e.g. 'counter/*' (default: all)");
-  app->add_option("--engine", o.engine, "Engine: controlled | stress (real threads)")->capture_default_str();
+  app->add_option("--engine", o.engine, "Engine: controlled | stress (real threads) | relacy (tangle-relacy)")
+      ->capture_default_str();
   app->add_option("--strategy", o.strategy, "Controlled engine strategy: random | pct")->capture_default_str();
   app->add_option("--depth", o.depth, "PCT bug depth D (>= 1)")->capture_default_str();
   app->add_option("--seed", o.seed, "Seed; execution i uses a seed derived from (seed, i)")->capture_default_str();
@@ -196,10 +199,8 @@ class Progress {
 };
 
 int run_command(const CommonOptions& o, bool gate, const std::string& command) {
-  if (o.engine == "relacy")
-    throw UsageError("engine 'relacy' is not available in this build yet (use: controlled or stress)");
   if (o.engine != "controlled" && o.engine != "stress")
-    throw UsageError("unknown engine '" + o.engine + "' (use: controlled or stress)");
+    throw UsageError("unknown engine '" + o.engine + "' (use: controlled, stress or relacy)");
   const bool stress = o.engine == "stress";
   if (o.jobs_option->count() > 0 && o.jobs < 1) throw UsageError("--jobs must be at least 1");
   if (!stress && o.jobs > 1)
@@ -286,6 +287,23 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   return all_pass ? 0 : 1;
 }
 
+// --engine relacy and relacy replay tokens run in tangle-relacy, a separate
+// binary beside this one: Relacy replaces the global operator new and
+// defines macros that must never reach the other engines.
+[[noreturn]] void exec_relacy(int argc, char** argv) {
+  std::error_code ec;
+  const fs::path bin = fs::read_symlink("/proc/self/exe", ec).parent_path() / "tangle-relacy";
+  if (ec || !fs::exists(bin))
+    throw UsageError("engine 'relacy' is not in this build (tangle-relacy is built with relacy-dev, not under tsan)");
+  std::string path = bin.string();
+  std::vector<char*> args{path.data()};
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  std::cout.flush();
+  ::execv(path.c_str(), args.data());
+  throw std::runtime_error("cannot run " + path + ": " + std::strerror(errno));
+}
+
 int replay_command(const std::string& text, const std::string& report_dir, const std::string& command) {
   detail::ReplayToken token;
   try {
@@ -360,6 +378,9 @@ int main_impl(int argc, char** argv) {
     return 2;
   }
   const std::string command = command_line(argc, argv);
+  if ((run->parsed() && run_opts.engine == "relacy") || (gate->parsed() && gate_opts.engine == "relacy") ||
+      (replay->parsed() && token.rfind("relacy:", 0) == 0))
+    exec_relacy(argc, argv);
   if (run->parsed()) return run_command(run_opts, false, command);
   if (gate->parsed()) return run_command(gate_opts, true, command);
   if (replay->parsed()) return replay_command(token, replay_dir, command);

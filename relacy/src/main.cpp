@@ -1,0 +1,343 @@
+// tangle-relacy: the built-in (and user) scenarios, from their unchanged
+// sources, checked by Relacy. `tangle run --engine relacy …` runs this binary
+// (a separate executable, so Relacy's global operator new and keyword macros
+// never touch the main tangle binary).
+//
+//   tangle-relacy list                       # scenario, expected kinds, what Relacy can express
+//   tangle-relacy run [PATTERN…] [--scheduler random|full|context] [--executions N]
+//                     [--seed N] [--context-bound N] [--max-steps N] [--report-dir DIR]
+//                     [--param NAME=VALUE]… [-q]
+//   tangle-relacy gate [--expect FILE] [run options]
+//   tangle-relacy replay TOKEN [--report-dir DIR]
+//
+// Exit codes as tangle's (DESIGN.md §5): 0 every outcome as expected, 1 some
+// outcome unexpected (or a replay that did not reproduce), 2 usage or input
+// error (one line on stderr), 3 internal error.
+#include <fnmatch.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "relacy_engine.hpp"
+#include "relacy_runner.hpp"
+#include "runner.hpp"
+#include "tangle/report/console.hpp"
+#include "tangle/report/writers.hpp"
+
+namespace tangle::relacy::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RunArgs {
+  std::vector<std::string> patterns;
+  std::string engine = "relacy";
+  std::string scheduler = "random";
+  std::string strategy;  // tangle's name for it; accepted as an alias
+  int depth = 0;
+  std::uint64_t seed = 1;
+  std::uint64_t executions = 10000;
+  std::uint64_t first_iteration = 0;
+  unsigned context_bound = 1;
+  double time_budget = 0;
+  int jobs = 1;
+  std::uint64_t max_steps = 100000;
+  std::string report_dir = "tangle-report";
+  std::vector<std::string> params;
+  std::string expect_file;
+  bool quiet = false;
+};
+
+std::vector<const ScenarioInfo*> select(const std::vector<std::string>& patterns) {
+  const auto all = registered_scenarios();
+  if (patterns.empty()) return all;
+  std::vector<const ScenarioInfo*> out;
+  for (const auto& p : patterns) {
+    bool any = false;
+    for (const ScenarioInfo* s : all)
+      if (::fnmatch(p.c_str(), s->name.c_str(), 0) == 0) {
+        any = true;
+        if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+      }
+    if (!any) throw UsageError("no scenario matches '" + p + "' (see: tangle-relacy list)");
+  }
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  return out;
+}
+
+Params::Map parse_params(const std::vector<std::string>& items, const std::vector<const ScenarioInfo*>& selected) {
+  Params::Map out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--param expects NAME=VALUE, got '" + item + "'");
+    const std::string name = item.substr(0, eq);
+    bool declared = false;
+    for (const ScenarioInfo* s : selected) declared |= s->defaults.count(name) > 0;
+    if (!declared) throw UsageError("--param " + name + ": no selected scenario has that parameter");
+    try {
+      std::size_t used = 0;
+      const std::string value = item.substr(eq + 1);
+      out[name] = std::stoll(value, &used, 10);
+      if (used != value.size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      throw UsageError("--param " + name + ": '" + item.substr(eq + 1) + "' is not an integer");
+    }
+  }
+  return out;
+}
+
+// --expect FILE (as tangle's): lines "name: kind[,kind]" or "name: none"; '#' comments.
+std::map<std::string, std::vector<report::FindingKind>> read_expect_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError("cannot read --expect file '" + path + "'");
+  std::map<std::string, std::vector<report::FindingKind>> out;
+  const auto trim = [](std::string s) {
+    s.erase(0, s.find_first_not_of(" \t\r"));
+    s.erase(s.find_last_not_of(" \t\r") + 1);
+    return s;
+  };
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    line = trim(line);
+    if (line.empty()) continue;
+    const auto colon = line.rfind(':');
+    const std::string where = path + ":" + std::to_string(number);
+    if (colon == std::string::npos) throw UsageError(where + ": expected 'name: kind[,kind]' or 'name: none'");
+    const std::string name = trim(line.substr(0, colon));
+    if (!find_scenario(name)) throw UsageError(where + ": unknown scenario '" + name + "'");
+    std::vector<report::FindingKind> kinds;
+    std::stringstream list(line.substr(colon + 1));
+    for (std::string k; std::getline(list, k, ',');) {
+      k = trim(k);
+      if (k == "none" || k.empty()) continue;
+      auto kind = report::parse_kind(k);
+      if (!kind) throw UsageError(where + ": unknown finding kind '" + k + "'");
+      kinds.push_back(*kind);
+    }
+    out[name] = kinds;
+  }
+  return out;
+}
+
+Scheduler parse_scheduler(const std::string& name) {
+  if (name == "random") return Scheduler::random;
+  if (name == "full") return Scheduler::full;
+  if (name == "context") return Scheduler::context;
+  throw UsageError("unknown Relacy scheduler '" + name + "' (use: random, full or context)");
+}
+
+void check_report_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const fs::path probe = fs::path(dir) / ".tangle-write-probe";
+  std::ofstream out(probe);
+  if (ec || !out) throw UsageError("cannot write report directory '" + dir + "'");
+  out.close();
+  fs::remove(probe, ec);
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+void finish_report(report::RunReport& rep, const std::string& dir, bool quiet) {
+  if (!dir.empty()) report::write_report_dir(rep, dir, TANGLE_SOURCE_ROOT);
+  report::ConsoleOptions console;
+  console.details = !quiet;
+  report::write_console(rep, std::cout, console);
+  if (!dir.empty()) std::cout << "report: " << fs::absolute(fs::path(dir) / "index.html").string() << "\n";
+}
+
+int run_command(const RunArgs& a, bool gate, const std::string& command) {
+  if (a.engine != "relacy") throw UsageError("tangle-relacy runs the relacy engine only (got --engine " + a.engine + ")");
+  std::string sched_name = a.scheduler;
+  if (!a.strategy.empty()) {
+    if (a.strategy == "pct" || a.strategy == "dfs")
+      throw UsageError("strategy '" + a.strategy + "' is not available on the relacy engine (use: random, full or context)");
+    sched_name = a.strategy;
+  }
+  const Scheduler scheduler = parse_scheduler(sched_name);
+  if (a.executions < 1) throw UsageError("--executions must be at least 1");
+  if (a.max_steps < 1) throw UsageError("--max-steps must be at least 1");
+  if (a.time_budget > 0) throw UsageError("--time-budget is not supported by the relacy engine (use --executions)");
+  if (a.first_iteration != 0 && scheduler != Scheduler::random)
+    throw UsageError("--iteration applies to the random scheduler only");
+  const auto selected = select(a.patterns);
+  const auto overrides = parse_params(a.params, selected);
+  std::map<std::string, std::vector<report::FindingKind>> expectations;
+  if (!a.expect_file.empty()) expectations = read_expect_file(a.expect_file);
+  if (!a.report_dir.empty()) check_report_dir(a.report_dir);
+
+  Options options;
+  options.scheduler = scheduler;
+  options.executions = a.executions;
+  options.seed = a.seed;
+  options.first_iteration = a.first_iteration;
+  options.context_bound = a.context_bound;
+  options.max_steps = a.max_steps;
+
+  report::RunReport rep;
+  rep.version = TANGLE_VERSION;
+  rep.engine = "relacy";
+  rep.strategy = to_string(scheduler);
+  rep.seed = a.seed;
+  rep.command = command;
+  const auto start = std::chrono::steady_clock::now();
+  for (const ScenarioInfo* info : selected) {
+    const Params params = detail::effective_params(*info, overrides);
+    const Expressibility e = expressibility(*info, params);
+    if (!e.runnable) throw UsageError(info->name + ": " + e.note);
+    auto result = run_scenario(*info, params, options);
+    if (auto it = expectations.find(info->name); it != expectations.end()) {
+      result.expected = it->second;
+      result.verdict = detail::judge(result.expected, result.findings, &result.verdict_reason);
+    }
+    rep.scenarios.push_back(std::move(result));
+  }
+  rep.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  finish_report(rep, a.report_dir, a.quiet);
+  bool all_pass = true;
+  for (const auto& s : rep.scenarios) all_pass &= s.verdict == report::Verdict::pass;
+  if (gate) {
+    if (all_pass) {
+      std::cout << "gate: PASS — every scenario behaved as expected\n";
+    } else {
+      std::cout << "gate: FAIL — unexpected outcomes:\n";
+      for (const auto& s : rep.scenarios)
+        if (s.verdict == report::Verdict::fail) std::cout << "  " << s.name << ": " << s.verdict_reason << "\n";
+    }
+  }
+  return all_pass ? 0 : 1;
+}
+
+int replay_command(const std::string& text, const std::string& report_dir, const std::string& command) {
+  ReplayToken token;
+  try {
+    token = decode_token(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const ScenarioInfo* info = find_scenario(token.scenario);
+  if (!info) throw UsageError("replay token names unknown scenario '" + token.scenario + "'");
+  for (const auto& [k, v] : token.params)
+    if (!info->defaults.count(k))
+      throw UsageError("replay token has parameter '" + k + "' that " + token.scenario + " does not declare");
+  if (!report_dir.empty()) check_report_dir(report_dir);
+  const Params params = detail::effective_params(*info, token.params);
+  Options options;
+  options.executions = 1;
+  options.first_iteration = token.iteration;
+  options.max_steps = token.max_steps;
+  report::RunReport rep;
+  rep.version = TANGLE_VERSION;
+  rep.engine = "relacy";
+  rep.strategy = "replay";
+  rep.command = command;
+  rep.scenarios.push_back(run_scenario(*info, params, options));
+  finish_report(rep, report_dir, false);
+  const bool reproduced = !rep.scenarios.back().findings.empty();
+  std::cout << "replay: " << (reproduced ? "reproduced" : "did NOT reproduce") << " Relacy iteration "
+            << token.iteration << " of " << token.scenario << "\n";
+  return reproduced ? 0 : 1;
+}
+
+int list_command() {
+  for (const ScenarioInfo* s : registered_scenarios()) {
+    std::string kinds;
+    for (auto k : s->expected) {
+      if (!kinds.empty()) kinds += ',';  // appends: GCC 12 warns falsely (-Wrestrict) on a + chain
+      kinds += report::to_string(k);
+    }
+    const Params params = detail::effective_params(*s, {});
+    const Expressibility e = expressibility(*s, params);
+    std::cout << s->name << ": " << (kinds.empty() ? "none" : kinds) << "   relacy: "
+              << (e.note.empty() ? "yes" : e.note) << "\n";
+  }
+  return 0;
+}
+
+int main_impl(int argc, char** argv) {
+  CLI::App app{"tangle-relacy: tangle scenarios checked by the Relacy race detector"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(TANGLE_VERSION));
+  app.add_subcommand("list", "List scenarios, expected findings, and what Relacy can express");
+  RunArgs run_args, gate_args;
+  const auto add_run_options = [](CLI::App* sub, RunArgs& a) {
+    sub->add_option("patterns", a.patterns, "Glob(s) over scenario names (default: all)");
+    sub->add_option("--scheduler", a.scheduler, "Relacy scheduler: random | full | context")->capture_default_str();
+    sub->add_option("--strategy", a.strategy, "Alias of --scheduler (tangle's option name)");
+    sub->add_option("--engine", a.engine, "Must be relacy (accepted so tangle can forward its options)");
+    sub->add_option("--depth", a.depth, "Ignored (PCT only)");
+    sub->add_option("--seed", a.seed, "random: runs Relacy iterations (seed-1)*N+1 .. seed*N")->capture_default_str();
+    sub->add_option("--executions", a.executions, "random: iterations per scenario")->capture_default_str();
+    sub->add_option("--iteration", a.first_iteration, "random: first Relacy iteration (overrides --seed)");
+    sub->add_option("--context-bound", a.context_bound, "context scheduler: preemption bound")->capture_default_str();
+    sub->add_option("--time-budget", a.time_budget, "Not supported (Relacy runs a fixed iteration count)");
+    sub->add_option("--jobs", a.jobs, "Accepted; Relacy simulates one scenario at a time");
+    sub->add_option("--max-steps", a.max_steps, "Scheduling points per execution before livelock")->capture_default_str();
+    sub->add_option("--report-dir", a.report_dir, "Where results.json and the other reports go")->capture_default_str();
+    sub->add_option("--param", a.params, "Scenario parameter NAME=VALUE (repeatable)");
+    sub->add_flag("--quiet,-q", a.quiet, "Print only the summary table");
+  };
+  auto* run = app.add_subcommand("run", "Run scenarios under Relacy; exit 0 when every outcome is as expected");
+  add_run_options(run, run_args);
+  auto* gate = app.add_subcommand("gate", "CI gate: run under Relacy and compare with expectations");
+  add_run_options(gate, gate_args);
+  gate->add_option("--expect", gate_args.expect_file, "File of 'name: kind[,kind]' / 'name: none' lines");
+  std::string token, replay_dir;
+  auto* replay = app.add_subcommand("replay", "Re-run one failing Relacy iteration");
+  replay->add_option("token", token, "relacy:… token printed with a finding")->required();
+  replay->add_option("--report-dir", replay_dir, "Also write reports of the replayed execution here");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    if (auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+    std::cerr << "tangle-relacy: " << what << " (see: tangle-relacy --help)\n";
+    return 2;
+  }
+  const std::string command = command_line(argc, argv);
+  if (run->parsed()) return run_command(run_args, false, command);
+  if (gate->parsed()) return run_command(gate_args, true, command);
+  if (replay->parsed()) return replay_command(token, replay_dir, command);
+  return list_command();
+}
+
+}  // namespace
+}  // namespace tangle::relacy::cli
+
+int main(int argc, char** argv) {
+  try {
+    return tangle::relacy::cli::main_impl(argc, argv);
+  } catch (const tangle::relacy::cli::UsageError& e) {
+    std::cerr << "tangle-relacy: " << e.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "tangle-relacy: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tangle-relacy: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

@@ -1,0 +1,90 @@
+#include "relacy_runner.hpp"
+
+#include <sstream>
+#include <stdexcept>
+
+#include "runner.hpp"  // tangle::detail::judge (shared verdict rule)
+
+namespace tangle::relacy {
+
+const char* to_string(Scheduler s) {
+  switch (s) {
+    case Scheduler::random: return "random";
+    case Scheduler::full: return "full";
+    case Scheduler::context: return "context";
+  }
+  return "random";
+}
+
+std::string encode_token(const ReplayToken& t) {
+  std::string s = "relacy:random:" + std::to_string(t.iteration) + ":" + std::to_string(t.max_steps) + ":" +
+                  t.scenario;
+  std::string params;
+  for (const auto& [k, v] : t.params) params += (params.empty() ? "" : ",") + k + "=" + std::to_string(v);
+  if (!params.empty()) s += ":" + params;
+  return s;
+}
+
+ReplayToken decode_token(const std::string& text) {
+  const auto bad = [&](const std::string& why) {
+    return std::invalid_argument("malformed relacy replay token '" + text + "': " + why);
+  };
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string p; std::getline(in, p, ':');) parts.push_back(p);
+  if (parts.size() < 5 || parts.size() > 6 || parts[0] != "relacy") throw bad("expected relacy:random:K:STEPS:NAME[:k=v,…]");
+  if (parts[1] != "random") throw bad("only random-scheduler iterations can be replayed");
+  ReplayToken t;
+  try {
+    t.iteration = std::stoull(parts[2]);
+    t.max_steps = std::stoull(parts[3]);
+  } catch (const std::exception&) {
+    throw bad("iteration and step bound must be integers");
+  }
+  if (t.iteration == 0 || t.max_steps == 0) throw bad("iteration and step bound must be positive");
+  t.scenario = parts[4];
+  if (parts.size() == 6) {
+    std::stringstream list(parts[5]);
+    for (std::string kv; std::getline(list, kv, ',');) {
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) throw bad("parameter '" + kv + "' is not NAME=VALUE");
+      try {
+        t.params[kv.substr(0, eq)] = std::stoll(kv.substr(eq + 1));
+      } catch (const std::exception&) {
+        throw bad("parameter '" + kv + "' is not an integer");
+      }
+    }
+  }
+  return t;
+}
+
+report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& params, const Options& options) {
+  report::ScenarioResult r;
+  r.name = info.name;
+  for (const auto& [k, v] : params.values()) r.params[k] = std::to_string(v);
+  r.expected = info.expected;
+  r.threads = info.thread_count(params);
+
+  const Outcome out = run_relacy(info, params, options);
+  r.executions = out.executions;
+  r.duration_s = out.duration_s;
+  if (out.failed) {
+    r.first_failure_execution = out.executions;
+    report::Finding f = out.finding;
+    if (options.scheduler == Scheduler::random)
+      f.replay = encode_token({info.name, params.values(), out.failing_iteration, options.max_steps});
+    else
+      f.replay = "(none: found by Relacy's " + std::string(to_string(options.scheduler)) +
+                 " scheduler at iteration " + std::to_string(out.failing_iteration) + ")";
+    r.findings.push_back(std::move(f));
+  }
+  r.verdict = detail::judge(r.expected, r.findings, &r.verdict_reason);
+  // A buggy scenario whose expected kinds Relacy cannot express at all is
+  // judged on what Relacy can say; the reason names the limitation.
+  const Expressibility e = expressibility(info, params);
+  if (!e.note.empty() && r.verdict == report::Verdict::fail)
+    r.verdict_reason += " [" + e.note + "]";
+  return r;
+}
+
+}  // namespace tangle::relacy

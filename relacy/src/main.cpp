@@ -13,7 +13,6 @@
 // Exit codes as tangle's (DESIGN.md §5): 0 every outcome as expected, 1 some
 // outcome unexpected (or a replay that did not reproduce), 2 usage or input
 // error (one line on stderr), 3 internal error.
-#include <fnmatch.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -25,6 +24,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cli/cli_support.hpp"
 #include "relacy_engine.hpp"
 #include "relacy_runner.hpp"
 #include "runner.hpp"
@@ -36,9 +36,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using tangle::cli::check_report_dir;
+using tangle::cli::command_line;
+using tangle::cli::parse_params;
+using tangle::cli::read_expect_file;
+using tangle::cli::UsageError;
 
 struct RunArgs {
   std::vector<std::string> patterns;
@@ -59,99 +61,11 @@ struct RunArgs {
   bool quiet = false;
 };
 
-std::vector<const ScenarioInfo*> select(const std::vector<std::string>& patterns) {
-  const auto all = registered_scenarios();
-  if (patterns.empty()) return all;
-  std::vector<const ScenarioInfo*> out;
-  for (const auto& p : patterns) {
-    bool any = false;
-    for (const ScenarioInfo* s : all)
-      if (::fnmatch(p.c_str(), s->name.c_str(), 0) == 0) {
-        any = true;
-        if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
-      }
-    if (!any) throw UsageError("no scenario matches '" + p + "' (see: tangle-relacy list)");
-  }
-  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
-  return out;
-}
-
-Params::Map parse_params(const std::vector<std::string>& items, const std::vector<const ScenarioInfo*>& selected) {
-  Params::Map out;
-  for (const auto& item : items) {
-    const auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("--param expects NAME=VALUE, got '" + item + "'");
-    const std::string name = item.substr(0, eq);
-    bool declared = false;
-    for (const ScenarioInfo* s : selected) declared |= s->defaults.count(name) > 0;
-    if (!declared) throw UsageError("--param " + name + ": no selected scenario has that parameter");
-    try {
-      std::size_t used = 0;
-      const std::string value = item.substr(eq + 1);
-      out[name] = std::stoll(value, &used, 10);
-      if (used != value.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw UsageError("--param " + name + ": '" + item.substr(eq + 1) + "' is not an integer");
-    }
-  }
-  return out;
-}
-
-// --expect FILE (as tangle's): lines "name: kind[,kind]" or "name: none"; '#' comments.
-std::map<std::string, std::vector<report::FindingKind>> read_expect_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError("cannot read --expect file '" + path + "'");
-  std::map<std::string, std::vector<report::FindingKind>> out;
-  const auto trim = [](std::string s) {
-    s.erase(0, s.find_first_not_of(" \t\r"));
-    s.erase(s.find_last_not_of(" \t\r") + 1);
-    return s;
-  };
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-    line = trim(line);
-    if (line.empty()) continue;
-    const auto colon = line.rfind(':');
-    const std::string where = path + ":" + std::to_string(number);
-    if (colon == std::string::npos) throw UsageError(where + ": expected 'name: kind[,kind]' or 'name: none'");
-    const std::string name = trim(line.substr(0, colon));
-    if (!find_scenario(name)) throw UsageError(where + ": unknown scenario '" + name + "'");
-    std::vector<report::FindingKind> kinds;
-    std::stringstream list(line.substr(colon + 1));
-    for (std::string k; std::getline(list, k, ',');) {
-      k = trim(k);
-      if (k == "none" || k.empty()) continue;
-      auto kind = report::parse_kind(k);
-      if (!kind) throw UsageError(where + ": unknown finding kind '" + k + "'");
-      kinds.push_back(*kind);
-    }
-    out[name] = kinds;
-  }
-  return out;
-}
-
 Scheduler parse_scheduler(const std::string& name) {
   if (name == "random") return Scheduler::random;
   if (name == "full") return Scheduler::full;
   if (name == "context") return Scheduler::context;
   throw UsageError("unknown Relacy scheduler '" + name + "' (use: random, full or context)");
-}
-
-void check_report_dir(const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  const fs::path probe = fs::path(dir) / ".tangle-write-probe";
-  std::ofstream out(probe);
-  if (ec || !out) throw UsageError("cannot write report directory '" + dir + "'");
-  out.close();
-  fs::remove(probe, ec);
-}
-
-std::string command_line(int argc, char** argv) {
-  std::string s;
-  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
-  return s;
 }
 
 void finish_report(report::RunReport& rep, const std::string& dir, bool quiet) {
@@ -176,7 +90,7 @@ int run_command(const RunArgs& a, bool gate, const std::string& command) {
   if (a.time_budget > 0) throw UsageError("--time-budget is not supported by the relacy engine (use --executions)");
   if (a.first_iteration != 0 && scheduler != Scheduler::random)
     throw UsageError("--iteration applies to the random scheduler only");
-  const auto selected = select(a.patterns);
+  const auto selected = tangle::cli::select(a.patterns, "tangle-relacy list");
   const auto overrides = parse_params(a.params, selected);
   std::map<std::string, std::vector<report::FindingKind>> expectations;
   if (!a.expect_file.empty()) expectations = read_expect_file(a.expect_file);

@@ -104,8 +104,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   trace_.clear();
   schedule_.clear();
   objects_.clear();
-  lock_edges_.clear();
-  lock_graph_.reset();
+  lock_order_.reset();
   race_.reset(n_);
   wait_seq_ = 0;
   aborting_ = false;
@@ -311,7 +310,7 @@ ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std:
   ObjectState o{kind, name};
   o.count = o.initial = initial;
   if (kind == ObjectKind::shared) o.var = race_.add_variable();
-  if (is_mutex(kind)) o.node = lock_graph_.add_node();
+  if (is_mutex(kind)) o.node = lock_order_.add_lock();
   objects_.push_back(o);
   return static_cast<ObjectId>(objects_.size() - 1);
 }
@@ -416,48 +415,21 @@ void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
 
 void ControlledEngine::note_lock_order(ObjectId m, Loc loc) {
   const ThreadState& t = threads_[current_];
-  const int to = objects_[m].node;
-  for (std::size_t i = 0; i < t.held.size(); ++i) {
-    const int from = objects_[t.held[i].mutex].node;
-    if (lock_graph_.has_edge(from, to)) continue;
-    if (lock_graph_.insert_edge(from, to)) {
-      lock_edges_.push_back({from, to, current_, t.held[i].loc, loc});
-      continue;
-    }
-    // from→to closes a cycle: the path to→…→from already exists.
-    const std::vector<int> path = lock_graph_.find_path(to, from);
-    RawFinding f{FindingKind::lock_order_inversion, "", {}, {}, {}, {}};
-    auto node_name = [this](int node) {
-      for (ObjectId id = 0; id < objects_.size(); ++id)
-        if (objects_[id].node == node) return object_name(id);
-      return std::string("?");
-    };
-    auto add_edge = [&](int a, int b, int thread, Loc a_loc, Loc b_loc) {
-      f.cycle.push_back({thread, node_name(a), node_name(b), -1, location_string(b_loc)});
-      f.locs.push_back(b_loc);
-      f.locs.push_back(a_loc);
-      if (std::find(f.threads.begin(), f.threads.end(), thread) == f.threads.end())
-        f.threads.push_back(thread);
-    };
-    add_edge(from, to, current_, t.held[i].loc, loc);
-    for (std::size_t k = 0; k + 1 < path.size(); ++k)
-      for (const LockEdge& e : lock_edges_)
-        if (e.from == path[k] && e.to == path[k + 1]) {
-          add_edge(e.from, e.to, e.thread, e.from_loc, e.to_loc);
-          break;
-        }
-    // One thread taking locks in both orders cannot deadlock by itself.
-    if (f.threads.size() < 2) continue;
-    for (std::size_t k = 0; k < f.cycle.size(); ++k)
-      f.cycle[k].other_thread = f.cycle[(k + 1) % f.cycle.size()].thread;
-    std::string order;
-    for (const auto& e : f.cycle)
-      order += (order.empty() ? "" : "; ") + thread_name(e.thread) + " takes " + e.wants +
-               " while holding " + e.holds + " (" + e.location + ")";
-    f.message = "locks are taken in inconsistent orders, which can deadlock: " + order;
-    f.events.push_back(trace_.size() - 1);
-    add_finding(std::move(f));
-  }
+  if (t.held.empty()) return;
+  lock_order_.on_request(
+      current_, objects_[m].node, loc, t.held.size(),
+      [&](std::size_t i) { return std::pair{objects_[t.held[i].mutex].node, t.held[i].loc}; },
+      [this](int node) { return node_name(node); },
+      [this](LockOrderDetector::Inversion&& inv) {
+        add_finding({FindingKind::lock_order_inversion, std::move(inv.message), std::move(inv.threads),
+                     std::move(inv.locs), {trace_.size() - 1}, std::move(inv.cycle)});
+      });
+}
+
+std::string ControlledEngine::node_name(int node) const {
+  for (ObjectId id = 0; id < objects_.size(); ++id)
+    if (objects_[id].node == node) return object_name(id);
+  return "?";
 }
 
 // ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 // complete replay token and trace_hash is stable.
 //
 // Detectors run inline on the operations: happens-before races
-// (RaceDetector), lock-order inversions (GraphCycles), deadlock (no runnable
+// (RaceDetector), lock-order inversions (LockOrderDetector), deadlock (no runnable
 // thread while some are blocked; the wait-for cycle is read off the owners),
 // and the exact misuse checks (self_deadlock, unlock_not_owner,
 // semaphore_overrelease), invariant checks, a step bound (livelock) and
@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "controlled/fiber_stacks.hpp"
-#include "detectors/graph_cycles.hpp"
+#include "detectors/lock_order.hpp"
 #include "detectors/race_detector.hpp"
 #include "strategies/strategy.hpp"
 #include "tangle/detail/runtime.hpp"
@@ -172,11 +172,6 @@ class ControlledEngine final : public Runtime {
     int node = -1;                // lock-order graph node
     bool raced = false;           // one race report per variable and execution
   };
-  struct LockEdge {
-    int from, to;                 // graph nodes
-    int thread;
-    Loc from_loc, to_loc;
-  };
 
   static void fiber_entry(Transfer t);
   [[noreturn]] void thread_body(int index);
@@ -223,6 +218,7 @@ class ControlledEngine final : public Runtime {
   void acquire_mutex(ObjectState& o, ObjectId m, Loc loc);
   void release_mutex(ObjectState& o, ObjectId m);
   void note_lock_order(ObjectId m, Loc loc);
+  std::string node_name(int lock_node) const;
   void report_race(ObjectState& o, ObjectId v, const RaceDetector::Race& race);
   [[noreturn]] void report_deadlock();
   int sync_of(ObjectState& o);
@@ -238,10 +234,9 @@ class ControlledEngine final : public Runtime {
   std::vector<ObjectState> objects_;
   std::vector<TraceEntry> trace_;
   std::vector<std::uint8_t> schedule_;
-  std::vector<LockEdge> lock_edges_;
   int enabled_[64];
   RaceDetector race_;
-  GraphCycles lock_graph_;
+  LockOrderDetector lock_order_;
   ExecutionResult result_;
   Scenario* scenario_ = nullptr;
   std::unique_ptr<Scenario> owned_scenario_;  // when the info has no `construct`

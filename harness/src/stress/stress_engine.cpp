@@ -103,9 +103,8 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
   {
     Lock lk(mu_);
     objects_.clear();
-    lock_edges_.clear();
     race_.reset(n_);
-    lock_graph_.reset();
+    lock_order_.reset();
     result_ = {};
     live_ = n_;
     blocked_ = 0;
@@ -452,7 +451,7 @@ ObjectId StressEngine::create_object(ObjectKind kind, const char* name, std::int
   ObjectState o{kind, name};
   o.count = o.initial = initial;
   if (kind == ObjectKind::shared) o.var = race_.add_variable();
-  if (is_mutex(kind)) o.node = lock_graph_.add_node();
+  if (is_mutex(kind)) o.node = lock_order_.add_lock();
   objects_.push_back(o);
   return static_cast<ObjectId>(objects_.size() - 1);
 }
@@ -558,50 +557,27 @@ void StressEngine::mutex_unlock(ObjectId m, Loc loc) {
 }
 
 void StressEngine::note_lock_order(Worker& w, ObjectId m, Loc loc) {
-  const int to = objects_[m].node;
-  for (std::size_t i = 0; i < w.held.size(); ++i) {
-    const int from = objects_[w.held[i]].node;
-    if (lock_graph_.has_edge(from, to)) continue;
-    if (lock_graph_.insert_edge(from, to)) {
-      lock_edges_.push_back({from, to, w.index, w.held_loc[i], loc});
-      continue;
-    }
-    // from→to closes a cycle: the path to→…→from already exists.
-    const std::vector<int> path = lock_graph_.find_path(to, from);
-    StressFinding f{FindingKind::lock_order_inversion, "", {}, {}, {}, ""};
-    auto node_name = [this](int node) {
-      for (ObjectId id = 0; id < objects_.size(); ++id)
-        if (objects_[id].node == node) return object_name(id);
-      return std::string("?");
-    };
-    auto add_edge = [&](int a, int b, int thread, Loc a_loc, Loc b_loc) {
-      f.cycle.push_back({thread, node_name(a), node_name(b), -1, location_string(b_loc)});
-      for (const Loc& l : {b_loc, a_loc}) {
-        std::string s = location_string(l);
-        if (std::find(f.locations.begin(), f.locations.end(), s) == f.locations.end())
-          f.locations.push_back(std::move(s));
-      }
-      if (std::find(f.threads.begin(), f.threads.end(), thread) == f.threads.end())
-        f.threads.push_back(thread);
-    };
-    add_edge(from, to, w.index, w.held_loc[i], loc);
-    for (std::size_t k = 0; k + 1 < path.size(); ++k)
-      for (const LockEdge& e : lock_edges_)
-        if (e.from == path[k] && e.to == path[k + 1]) {
-          add_edge(e.from, e.to, e.thread, e.from_loc, e.to_loc);
-          break;
+  if (w.held.empty()) return;
+  lock_order_.on_request(
+      w.index, objects_[m].node, loc, w.held.size(),
+      [&](std::size_t i) { return std::pair{objects_[w.held[i]].node, w.held_loc[i]}; },
+      [this](int node) { return node_name(node); },
+      [this](LockOrderDetector::Inversion&& inv) {
+        StressFinding f{FindingKind::lock_order_inversion, std::move(inv.message), std::move(inv.threads), {},
+                        std::move(inv.cycle), ""};
+        for (const Loc& l : inv.locs) {
+          std::string s = location_string(l);
+          if (std::find(f.locations.begin(), f.locations.end(), s) == f.locations.end())
+            f.locations.push_back(std::move(s));
         }
-    // One thread taking locks in both orders cannot deadlock by itself.
-    if (f.threads.size() < 2) continue;
-    for (std::size_t k = 0; k < f.cycle.size(); ++k)
-      f.cycle[k].other_thread = f.cycle[(k + 1) % f.cycle.size()].thread;
-    std::string order;
-    for (const auto& e : f.cycle)
-      order += (order.empty() ? "" : "; ") + thread_name(e.thread) + " takes " + e.wants +
-               " while holding " + e.holds + " (" + e.location + ")";
-    f.message = "locks are taken in inconsistent orders, which can deadlock: " + order;
-    add_finding(std::move(f));
-  }
+        add_finding(std::move(f));
+      });
+}
+
+std::string StressEngine::node_name(int node) const {
+  for (ObjectId id = 0; id < objects_.size(); ++id)
+    if (objects_[id].node == node) return object_name(id);
+  return "?";
 }
 
 // ---------------------------------------------------------------------------

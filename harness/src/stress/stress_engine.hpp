@@ -12,7 +12,7 @@
 // detectors exact on real threads:
 //   - self_deadlock, unlock_not_owner, semaphore_overrelease: checked at the
 //     operation, same messages as the controlled engine;
-//   - lock_order_inversion: GraphCycles (Pearce–Kelly) per execution;
+//   - lock_order_inversion: LockOrderDetector (Pearce–Kelly) per execution;
 //   - deadlock: checked whenever a thread blocks or finishes — a wait-for
 //     cycle through mutex owners, or every live thread blocked in a tangle
 //     primitive (nobody is left to wake them). Found at once, no timeout;
@@ -52,7 +52,7 @@
 #include <thread>
 #include <vector>
 
-#include "detectors/graph_cycles.hpp"
+#include "detectors/lock_order.hpp"
 #include "detectors/race_detector.hpp"
 #include "stress/perturbation.hpp"
 #include "tangle/detail/runtime.hpp"
@@ -143,10 +143,6 @@ class StressEngine final : public Runtime {
     int node = -1;                // lock-order graph node
     bool raced = false;           // one race report per variable and execution
   };
-  struct LockEdge {
-    int from, to, thread;
-    Loc from_loc, to_loc;
-  };
   using Lock = std::unique_lock<std::mutex>;
 
   void worker_main(int index);
@@ -163,6 +159,7 @@ class StressEngine final : public Runtime {
   void acquire_mutex(Worker& w, ObjectId m, Loc loc);
   void release_mutex(Worker& w, ObjectId m);
   void note_lock_order(Worker& w, ObjectId m, Loc loc);
+  std::string node_name(int lock_node) const;
   int waits_for(int t) const;
   bool deadlocked(int from) const;
   void report_deadlock();
@@ -185,9 +182,8 @@ class StressEngine final : public Runtime {
 
   std::mutex mu_;  // guards everything below, up to `result_`
   std::vector<ObjectState> objects_;
-  std::vector<LockEdge> lock_edges_;
   RaceDetector race_;
-  GraphCycles lock_graph_;
+  LockOrderDetector lock_order_;
   StressExecution result_;
   int live_ = 0;                // threads started and not finished
   int blocked_ = 0;             // of which blocked in a primitive

@@ -6,6 +6,7 @@
 #include <new>
 #include <typeinfo>
 
+#include "object_names.hpp"
 #include "source_path.hpp"
 
 namespace tangle::detail {
@@ -58,22 +59,6 @@ std::uint64_t fnv(std::uint64_t h, std::uint64_t v) {
     h *= kFnvPrime;
   }
   return h;
-}
-
-bool is_mutex(ObjectKind k) { return k == ObjectKind::mutex || k == ObjectKind::recursive_mutex; }
-
-const char* kind_word(ObjectKind k) {
-  switch (k) {
-    case ObjectKind::mutex: return "mutex";
-    case ObjectKind::recursive_mutex: return "recursive mutex";
-    case ObjectKind::semaphore: return "semaphore";
-    case ObjectKind::bounded_semaphore: return "bounded semaphore";
-    case ObjectKind::event: return "event";
-    case ObjectKind::condvar: return "condvar";
-    case ObjectKind::shared: return "variable";
-    case ObjectKind::atomic: return "atomic";
-  }
-  return "object";
 }
 
 }  // namespace
@@ -317,12 +302,10 @@ ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std:
 
 std::string ControlledEngine::object_name(ObjectId id) const {
   if (id == kNoObject || id >= objects_.size()) return "";
-  const ObjectState& o = objects_[id];
-  if (o.name != nullptr) return std::string(kind_word(o.kind)) + " " + o.name;
-  return std::string(kind_word(o.kind)) + " #" + std::to_string(id);
+  return display_name(objects_[id].kind, objects_[id].name, id);
 }
 
-std::string ControlledEngine::thread_name(int t) const { return "thread " + std::to_string(t); }
+std::string ControlledEngine::thread_name(int t) const { return thread_display_name(t); }
 
 int ControlledEngine::sync_of(ObjectState& o) {
   if (o.sync < 0) o.sync = race_.add_sync();

@@ -8,6 +8,7 @@
 
 #include "controlled/engine.hpp"  // AbortExecution
 #include "rng.hpp"
+#include "object_names.hpp"
 #include "source_path.hpp"
 
 namespace tangle::detail {
@@ -18,22 +19,6 @@ using report::FindingKind;
 namespace {
 
 constexpr ObjectId kNone = 0xffffffffu;
-
-bool is_mutex(ObjectKind k) { return k == ObjectKind::mutex || k == ObjectKind::recursive_mutex; }
-
-const char* kind_word(ObjectKind k) {
-  switch (k) {
-    case ObjectKind::mutex: return "mutex";
-    case ObjectKind::recursive_mutex: return "recursive mutex";
-    case ObjectKind::semaphore: return "semaphore";
-    case ObjectKind::bounded_semaphore: return "bounded semaphore";
-    case ObjectKind::event: return "event";
-    case ObjectKind::condvar: return "condvar";
-    case ObjectKind::shared: return "variable";
-    case ObjectKind::atomic: return "atomic";
-  }
-  return "object";
-}
 
 std::string loc_text(const Loc& l) { return l.line() == 0 ? "" : location_string(l); }
 
@@ -458,12 +443,10 @@ ObjectId StressEngine::create_object(ObjectKind kind, const char* name, std::int
 
 std::string StressEngine::object_name(ObjectId id) const {
   if (id == kNone || id >= objects_.size()) return "";
-  const ObjectState& o = objects_[id];
-  if (o.name != nullptr) return std::string(kind_word(o.kind)) + " " + o.name;
-  return std::string(kind_word(o.kind)) + " #" + std::to_string(id);
+  return display_name(objects_[id].kind, objects_[id].name, id);
 }
 
-std::string StressEngine::thread_name(int t) { return "thread " + std::to_string(t); }
+std::string StressEngine::thread_name(int t) { return thread_display_name(t); }
 
 // ---------------------------------------------------------------------------
 // Mutexes

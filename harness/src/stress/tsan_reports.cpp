@@ -107,6 +107,11 @@ std::vector<report::Finding> drain() {
 
 }  // namespace tangle::detail::tsan
 
+// Fatal signals in scenario code must kill the isolated child by that signal
+// (the parent names it in a `crash` finding), not be turned by TSan's own
+// handler into a report and exit code 66. TSAN_OPTIONS still adds to these.
+extern "C" const char* __tsan_default_options() { return "handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigill=0:handle_sigfpe=0"; }
+
 namespace __tsan {
 struct ReportDesc;
 

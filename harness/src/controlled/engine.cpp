@@ -1,5 +1,7 @@
 #include "controlled/engine.hpp"
 
+#include "detectors/deadlock.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <exception>
@@ -264,7 +266,7 @@ void ControlledEngine::block_on(ObjectId o, Loc loc) {
   t.blocked_on = o;
   t.blocked_loc = loc;
   runnable_ &= ~(1ULL << current_);
-  record(EventOp::blocked, o, loc);
+  t.blocked_event = record(EventOp::blocked, o, loc);
   const int next = choose(false);
   if (next < 0) report_deadlock();
   switch_to(next);
@@ -624,57 +626,23 @@ void ControlledEngine::check_failed(const std::string& message, Loc loc) {
 // Deadlock: no runnable thread while some are blocked.
 
 void ControlledEngine::report_deadlock() {
-  // Wait-for edges: a thread blocked on a mutex waits for its owner. Follow
-  // them from each blocked thread; a repeat is a cycle.
   auto waits_for = [this](int t) {
     const ThreadState& s = threads_[t];
     if (s.status != Status::blocked || s.blocked_on == kNoObject) return -1;
     const ObjectState& o = objects_[s.blocked_on];
     return is_mutex(o.kind) ? o.owner : -1;
   };
-  std::vector<int> cycle;
-  for (int start = 0; start < n_ && cycle.empty(); ++start) {
-    std::vector<int> path;
-    for (int t = start; t >= 0; t = waits_for(t)) {
-      auto it = std::find(path.begin(), path.end(), t);
-      if (it != path.end()) {
-        cycle.assign(it, path.end());
-        break;
-      }
-      path.push_back(t);
-    }
-  }
-  std::vector<int> involved = cycle;
-  if (involved.empty())
-    for (int t = 0; t < n_; ++t)
-      if (threads_[t].status == Status::blocked) involved.push_back(t);
-
-  RawFinding f{FindingKind::deadlock, "", involved, {}, {}, {}};
-  std::string text;
-  for (int t : involved) {
-    const ThreadState& s = threads_[t];
-    std::string holds;
-    for (const auto& h : s.held) holds += (holds.empty() ? "" : ", ") + object_name(h.mutex);
-    const int other = waits_for(t);
-    f.cycle.push_back({t, holds, object_name(s.blocked_on), other, location_string(s.blocked_loc)});
-    f.locs.push_back(s.blocked_loc);
-    text += (text.empty() ? "" : "; ") + thread_name(t) +
-            (holds.empty() ? "" : " holds " + holds + " and") + " waits for " +
-            object_name(s.blocked_on) + " at " + location_string(s.blocked_loc) +
-            (other >= 0 ? " (held by " + thread_name(other) + ")" : "");
-  }
-  for (std::size_t i = trace_.size(); i-- > 0;)
-    if (trace_[i].op == EventOp::blocked) {
-      f.events.push_back(i);
-      if (f.events.size() == involved.size()) break;
-    }
-  if (cycle.empty()) {
-    int finished = 0;
-    for (const auto& s : threads_) finished += s.status == Status::finished;
-    text += "; no running thread is left to wake them (" + std::to_string(finished) +
-            " finished)";
-  }
-  f.message = (cycle.empty() ? "every live thread is blocked: " : "wait-for cycle: ") + text;
+  DeadlockDescription d = describe_deadlock(
+      n_, waits_for, [this](int t) { return threads_[t].status == Status::blocked; },
+      [this](int t) { return threads_[t].status == Status::finished; },
+      [this](int t) {
+        const ThreadState& s = threads_[t];
+        std::string holds;
+        for (const auto& h : s.held) holds += (holds.empty() ? "" : ", ") + object_name(h.mutex);
+        return BlockedThread{holds, object_name(s.blocked_on), s.blocked_loc};
+      });
+  RawFinding f{FindingKind::deadlock, std::move(d.message), d.involved, std::move(d.locs), {}, std::move(d.cycle)};
+  for (int t : d.involved) f.events.push_back(threads_[t].blocked_event);  // each one's own wait
   add_finding(std::move(f));
   abort_execution();
 }
@@ -684,7 +652,9 @@ void ControlledEngine::report_deadlock() {
 void ControlledEngine::add_finding(RawFinding f) {
   std::uint64_t h = fnv(kFnvOffset, static_cast<std::uint64_t>(f.kind));
   for (const Loc& l : f.locs) {
-    h = fnv(h, reinterpret_cast<std::uintptr_t>(l.file_name()));
+    // The file's name, not its address: one header's name may sit at
+    // different addresses in different translation units.
+    for (const char* c = l.file_name(); *c != '\0'; ++c) h = fnv(h, static_cast<unsigned char>(*c));
     h = fnv(h, l.line());
   }
   // Without a source line (a crash) the message tells findings apart.

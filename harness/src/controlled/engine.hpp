@@ -152,6 +152,7 @@ class ControlledEngine final : public Runtime {
     Status status = Status::runnable;
     ObjectId blocked_on = kNoObject;
     Loc blocked_loc;
+    std::uint64_t blocked_event = 0;  // trace index of its latest `blocked`
     bool notified = false;        // condvar: a notify picked this waiter
     std::uint64_t wait_seq = 0;   // condvar: FIFO order of waiters
     struct Held {

@@ -8,6 +8,7 @@
 
 #include "controlled/engine.hpp"  // AbortExecution
 #include "rng.hpp"
+#include "detectors/deadlock.hpp"
 #include "object_names.hpp"
 #include "source_path.hpp"
 
@@ -789,47 +790,22 @@ bool StressEngine::deadlocked(int from) const {
 }
 
 void StressEngine::report_deadlock() {
-  std::vector<int> cycle;
-  for (int start = 0; start < n_ && cycle.empty(); ++start) {
-    std::vector<int> path;
-    for (int t = start; t >= 0; t = waits_for(t)) {
-      auto it = std::find(path.begin(), path.end(), t);
-      if (it != path.end()) {
-        cycle.assign(it, path.end());
-        break;
-      }
-      path.push_back(t);
-    }
-  }
-  std::vector<int> involved = cycle;
-  if (involved.empty())
-    for (const auto& w : workers_)
-      if (w->status == Status::blocked) involved.push_back(w->index);
-
-  StressFinding f{FindingKind::deadlock, "", involved, {}, {}, ""};
-  std::string text;
-  for (int t : involved) {
-    const Worker& w = *workers_[t];
-    std::string holds;
-    for (ObjectId h : w.held) holds += (holds.empty() ? "" : ", ") + object_name(h);
-    const int other = waits_for(t);
-    const std::string where = loc_text(w.blocked_loc);
-    f.cycle.push_back({t, holds, object_name(w.blocked_on), other, where});
-    if (!where.empty() &&
-        std::find(f.locations.begin(), f.locations.end(), where) == f.locations.end())
+  DeadlockDescription d = describe_deadlock(
+      n_, [this](int t) { return waits_for(t); },
+      [this](int t) { return workers_[t]->status == Status::blocked; },
+      [this](int t) { return workers_[t]->status == Status::finished; },
+      [this](int t) {
+        const Worker& w = *workers_[t];
+        std::string holds;
+        for (ObjectId h : w.held) holds += (holds.empty() ? "" : ", ") + object_name(h);
+        return BlockedThread{holds, object_name(w.blocked_on), w.blocked_loc};
+      });
+  StressFinding f{FindingKind::deadlock, std::move(d.message), d.involved, {}, std::move(d.cycle), ""};
+  for (const Loc& l : d.locs) {
+    const std::string where = loc_text(l);
+    if (!where.empty() && std::find(f.locations.begin(), f.locations.end(), where) == f.locations.end())
       f.locations.push_back(where);
-    text += (text.empty() ? "" : "; ") + thread_name(t) +
-            (holds.empty() ? "" : " holds " + holds + " and") + " waits for " +
-            object_name(w.blocked_on) + " at " + where +
-            (other >= 0 ? " (held by " + thread_name(other) + ")" : "");
   }
-  if (cycle.empty()) {
-    int finished = 0;
-    for (const auto& w : workers_) finished += w->status == Status::finished;
-    text += "; no running thread is left to wake them (" + std::to_string(finished) +
-            " finished)";
-  }
-  f.message = (cycle.empty() ? "every live thread is blocked: " : "wait-for cycle: ") + text;
   add_finding(std::move(f));
 }
 

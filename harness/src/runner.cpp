@@ -18,7 +18,8 @@ std::map<std::string, std::string> to_strings(const Params& p) {
   return out;
 }
 
-report::Finding convert(const ControlledEngine& engine, const RawFinding& raw, const ScenarioInfo& info,
+report::Finding convert(const ControlledEngine& engine, const RawFinding& raw, std::uint64_t trace_hash,
+                        const ScenarioInfo& info,
                         const Params& params, const RunOptions& options,
                         std::uint64_t execution) {
   report::Finding f;
@@ -31,10 +32,10 @@ report::Finding convert(const ControlledEngine& engine, const RawFinding& raw, c
       f.locations.push_back(std::move(s));
   }
   f.cycle = raw.cycle;
-  f.trace_hash = hash_hex(engine.trace_hash());
+  f.trace_hash = hash_hex(trace_hash);
   f.first_execution = execution;
   ReplayToken token{info.name, params.values(), options.engine.max_steps, engine.schedule(),
-                    raw.kind, engine.trace_hash()};
+                    raw.kind, trace_hash};
   f.replay = encode_token(token);
 
   const auto& trace = engine.trace();
@@ -124,7 +125,7 @@ report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& para
     for (const RawFinding& raw : exec.findings) {
       auto [it, inserted] = seen.try_emplace(raw.signature, r.findings.size());
       if (inserted)
-        r.findings.push_back(convert(engine, raw, info, params, options, i + 1));
+        r.findings.push_back(convert(engine, raw, engine.trace_hash(), info, params, options, i + 1));
       else
         ++r.findings[it->second].occurrences;
     }
@@ -190,7 +191,8 @@ ReplayOutcome replay(const ReplayToken& token) {
   const ExecutionResult& exec = engine.run(*strategy, 0);
 
   ReplayOutcome out;
-  out.trace_hash = hash_hex(engine.trace_hash());
+  const std::uint64_t trace_hash = engine.trace_hash();
+  out.trace_hash = hash_hex(trace_hash);
   report::ScenarioResult& r = out.result;
   r.name = info->name;
   r.params = to_strings(params);
@@ -200,8 +202,8 @@ ReplayOutcome replay(const ReplayToken& token) {
   r.steps = exec.steps;
   if (!exec.findings.empty()) r.first_failure_execution = 1;
   for (const RawFinding& raw : exec.findings) {
-    r.findings.push_back(convert(engine, raw, *info, params, options, 1));
-    if (raw.kind == token.kind && engine.trace_hash() == token.trace_hash) out.reproduced = true;
+    r.findings.push_back(convert(engine, raw, trace_hash, *info, params, options, 1));
+    if (raw.kind == token.kind && trace_hash == token.trace_hash) out.reproduced = true;
   }
   r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
   return out;

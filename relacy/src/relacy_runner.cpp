@@ -1,5 +1,7 @@
 #include "relacy_runner.hpp"
 
+#include "cli/cli_support.hpp"
+
 #include <sstream>
 #include <stdexcept>
 
@@ -34,25 +36,26 @@ ReplayToken decode_token(const std::string& text) {
   for (std::string p; std::getline(in, p, ':');) parts.push_back(p);
   if (parts.size() < 5 || parts.size() > 6 || parts[0] != "relacy") throw bad("expected relacy:random:K:STEPS:NAME[:k=v,…]");
   if (parts[1] != "random") throw bad("only random-scheduler iterations can be replayed");
+  // Whole-string integers only ("3x" and "-1" are refused, not truncated or wrapped).
+  const auto integer = [&](const std::string& s, const std::string& what) {
+    try {
+      return tangle::cli::parse_int(s, what);
+    } catch (const tangle::cli::UsageError& e) {
+      throw bad(e.what());
+    }
+  };
   ReplayToken t;
-  try {
-    t.iteration = std::stoull(parts[2]);
-    t.max_steps = std::stoull(parts[3]);
-  } catch (const std::exception&) {
-    throw bad("iteration and step bound must be integers");
-  }
-  if (t.iteration == 0 || t.max_steps == 0) throw bad("iteration and step bound must be positive");
+  const std::int64_t iteration = integer(parts[2], "iteration"), max_steps = integer(parts[3], "step bound");
+  if (iteration <= 0 || max_steps <= 0) throw bad("iteration and step bound must be positive");
+  t.iteration = static_cast<std::uint64_t>(iteration);
+  t.max_steps = static_cast<std::uint64_t>(max_steps);
   t.scenario = parts[4];
   if (parts.size() == 6) {
     std::stringstream list(parts[5]);
     for (std::string kv; std::getline(list, kv, ',');) {
       const auto eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) throw bad("parameter '" + kv + "' is not NAME=VALUE");
-      try {
-        t.params[kv.substr(0, eq)] = std::stoll(kv.substr(eq + 1));
-      } catch (const std::exception&) {
-        throw bad("parameter '" + kv + "' is not an integer");
-      }
+      t.params[kv.substr(0, eq)] = integer(kv.substr(eq + 1), "parameter " + kv.substr(0, eq));
     }
   }
   return t;

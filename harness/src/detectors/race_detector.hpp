@@ -55,7 +55,6 @@ class RaceDetector {
   bool write(int thread, int var, tangle::Loc loc, std::uint64_t event);
   const Race& last_race() const { return race_; }
 
-  std::uint32_t clock(int thread, int of) const { return thread_clock(thread)[of]; }
 
  private:
   struct Variable {

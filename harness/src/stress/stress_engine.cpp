@@ -95,7 +95,6 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
     live_ = n_;
     blocked_ = 0;
     wait_seq_ = 0;
-    in_threads_ = false;
   }
   aborting_.store(false);
   go_.store(false);
@@ -129,10 +128,6 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
                 {}, {});
   }
   if (scenario_) {
-    {
-      Lock lk(mu_);
-      in_threads_ = true;
-    }
     threads_.clear();
     try {
       for (int i = 0; i < n_; ++i) threads_.emplace_back(&StressEngine::worker_main, this, i);
@@ -153,10 +148,6 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
     go_.store(true);
     go_.notify_all();
     watch();
-    {
-      Lock lk(mu_);
-      in_threads_ = false;
-    }
     if (result_.unjoinable) {
       // A thread still runs scenario code: it keeps the scenario and this
       // engine alive for good (see the header).

@@ -188,7 +188,6 @@ class StressEngine final : public Runtime {
   int live_ = 0;                // threads started and not finished
   int blocked_ = 0;             // of which blocked in a primitive
   std::uint64_t wait_seq_ = 0;  // condvar FIFO
-  bool in_threads_ = false;
   std::condition_variable driver_cv_;  // a thread finished / a finding appeared
 
   std::atomic<bool> aborting_{false};

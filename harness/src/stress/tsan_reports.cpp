@@ -37,6 +37,7 @@ struct RawReport {
 };
 
 RawReport g_reports[kMaxReports];
+std::atomic<bool> g_ready[kMaxReports];  // slot fully written (a detached thread may still report)
 std::atomic<int> g_count{0};
 std::atomic<bool> g_capturing{false};
 
@@ -73,6 +74,7 @@ std::vector<report::Finding> drain() {
   std::vector<report::Finding> out;
   const int n = std::min(g_count.exchange(0), kMaxReports);
   for (int i = 0; i < n; ++i) {
+    if (!g_ready[i].exchange(false, std::memory_order_acquire)) continue;  // still being written
     const RawReport& raw = g_reports[i];
     report::Finding f;
     const std::string type = raw.type;
@@ -145,6 +147,7 @@ __attribute__((no_sanitize("thread"))) bool OnReport(const ReportDesc* rep, bool
       __tsan_get_report_stack(report, static_cast<unsigned long>(i), r.pcs[i], kMaxFrames);
     }
   }
+  g_ready[slot].store(true, std::memory_order_release);
   return true;
 }
 }  // namespace __tsan

@@ -12,12 +12,6 @@ namespace {
 
 using report::FindingKind;
 
-std::map<std::string, std::string> to_strings(const Params& p) {
-  std::map<std::string, std::string> out;
-  for (const auto& [k, v] : p.values()) out[k] = std::to_string(v);
-  return out;
-}
-
 report::Finding convert(const ControlledEngine& engine, const RawFinding& raw, std::uint64_t trace_hash,
                         const ScenarioInfo& info,
                         const Params& params, const RunOptions& options,
@@ -62,6 +56,15 @@ report::Finding convert(const ControlledEngine& engine, const RawFinding& raw, s
 
 }  // namespace
 
+report::ScenarioResult empty_result(const ScenarioInfo& info, const Params& params) {
+  report::ScenarioResult r;
+  r.name = info.name;
+  for (const auto& [k, v] : params.values()) r.params[k] = std::to_string(v);
+  r.expected = info.expected;
+  r.threads = info.thread_count(params);
+  return r;
+}
+
 Params effective_params(const ScenarioInfo& info,
                         const Params::Map& overrides) {
   auto values = info.defaults;
@@ -100,13 +103,8 @@ report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& para
                                     const RunOptions& options, const ProgressFn& progress) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
-  report::ScenarioResult r;
-  r.name = info.name;
-  r.params = to_strings(params);
-  r.expected = info.expected;
-
+  report::ScenarioResult r = empty_result(info, params);
   ControlledEngine engine(info, params, options.engine);
-  r.threads = engine.threads();
   auto strategy = make_strategy(options);
   std::unordered_map<std::uint64_t, std::size_t> seen;  // signature -> index in r.findings
 
@@ -193,11 +191,7 @@ ReplayOutcome replay(const ReplayToken& token) {
   ReplayOutcome out;
   const std::uint64_t trace_hash = engine.trace_hash();
   out.trace_hash = hash_hex(trace_hash);
-  report::ScenarioResult& r = out.result;
-  r.name = info->name;
-  r.params = to_strings(params);
-  r.expected = info->expected;
-  r.threads = engine.threads();
+  report::ScenarioResult& r = out.result = empty_result(*info, params);
   r.executions = 1;
   r.steps = exec.steps;
   if (!exec.findings.empty()) r.first_failure_execution = 1;

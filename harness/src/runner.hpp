@@ -36,6 +36,11 @@ Params effective_params(const ScenarioInfo& info,
 
 std::unique_ptr<Strategy> make_strategy(const RunOptions& options);
 
+// A result with the scenario's identity filled in (name, parameters as
+// strings, expectations, thread count) and nothing run yet: every engine's
+// runner starts from it.
+report::ScenarioResult empty_result(const ScenarioInfo& info, const Params& params);
+
 report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& params,
                                     const RunOptions& options, const ProgressFn& progress = {});
 

@@ -62,11 +62,7 @@ ReplayToken decode_token(const std::string& text) {
 }
 
 report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& params, const Options& options) {
-  report::ScenarioResult r;
-  r.name = info.name;
-  for (const auto& [k, v] : params.values()) r.params[k] = std::to_string(v);
-  r.expected = info.expected;
-  r.threads = info.thread_count(params);
+  report::ScenarioResult r = detail::empty_result(info, params);
 
   const Outcome out = run_relacy(info, params, options);
   r.executions = out.executions;

@@ -1,25 +1,15 @@
 #include <algorithm>
 #include <cstdio>
-#include <set>
 #include <string>
 
 #include "tangle/report/console.hpp"
+#include "text.hpp"
 
 namespace tangle::report {
 namespace {
 
-std::string kinds(const std::vector<FindingKind>& ks) {
-  if (ks.empty()) return "none";
-  std::string s;
-  for (auto k : ks) s += (s.empty() ? "" : ",") + std::string(to_string(k));
-  return s;
-}
-
-std::vector<FindingKind> found_kinds(const ScenarioResult& s) {
-  std::set<FindingKind> set;
-  for (const auto& f : s.findings) set.insert(f.kind);
-  return {set.begin(), set.end()};
-}
+using detail::found_kinds;
+using detail::join_kinds;
 
 std::string pad(std::string s, std::size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
@@ -42,14 +32,14 @@ void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& 
   std::size_t name_w = 8, exp_w = 8, found_w = 5;
   for (const auto& s : r.scenarios) {
     name_w = std::max(name_w, s.name.size());
-    exp_w = std::max(exp_w, kinds(s.expected).size());
-    found_w = std::max(found_w, kinds(found_kinds(s)).size());
+    exp_w = std::max(exp_w, join_kinds(s.expected).size());
+    found_w = std::max(found_w, join_kinds(found_kinds(s)).size());
   }
   out << pad("SCENARIO", name_w + 2) << pad("EXPECTED", exp_w + 2) << pad("FOUND", found_w + 2)
       << pad("EXECS", 9) << pad("FIRST", 7) << pad("TIME", 8) << "VERDICT\n";
   for (const auto& s : r.scenarios) {
-    out << pad(s.name, name_w + 2) << pad(kinds(s.expected), exp_w + 2)
-        << pad(kinds(found_kinds(s)), found_w + 2) << pad(std::to_string(s.executions), 9)
+    out << pad(s.name, name_w + 2) << pad(join_kinds(s.expected), exp_w + 2)
+        << pad(join_kinds(found_kinds(s)), found_w + 2) << pad(std::to_string(s.executions), 9)
         << pad(s.first_failure_execution ? std::to_string(*s.first_failure_execution) : "-", 7)
         << pad(seconds(s.duration_s), 8) << to_string(s.verdict);
     if (!s.verdict_reason.empty()) out << " (" << s.verdict_reason << ")";

@@ -21,21 +21,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using report::FindingKind;
 
-std::map<std::string, std::string> to_strings(const Params& p) {
-  std::map<std::string, std::string> out;
-  for (const auto& [k, v] : p.values()) out[k] = std::to_string(v);
-  return out;
-}
-
-report::ScenarioResult empty_result(const ScenarioInfo& info, const Params& params) {
-  report::ScenarioResult r;
-  r.name = info.name;
-  r.params = to_strings(params);
-  r.expected = info.expected;
-  r.threads = info.thread_count(params);
-  return r;
-}
-
 // Deduplication key of a reported finding: the engine's rule (kind + source
 // lines, the message when there is none).
 std::string key_of(const report::Finding& f) {

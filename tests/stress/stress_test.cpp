@@ -12,6 +12,7 @@
 #include "isolation/isolation.hpp"
 #include "runner.hpp"
 #include "stress/stress_runner.hpp"
+#include "token.hpp"
 #include "tangle/scenario.hpp"
 
 namespace tangle::detail {
@@ -297,6 +298,27 @@ TEST(Isolation, ExitCodesSignalsAndLargeFrames) {
   EXPECT_EQ(outs[1].end, IsolatedOutcome::End::signaled);
   EXPECT_EQ(outs[1].signal, SIGSEGV);
   EXPECT_EQ(signal_description(SIGSEGV).rfind("SIGSEGV (", 0), 0u);
+}
+
+// ---------------------------------------------------------------------------
+// Stress → replay: a stress finding is looked for on the controlled engine
+// and, found there, carries a replay token that reproduces it.
+
+TEST(StressReplay, FindingsGetAControlledEngineReplayToken) {
+  StressOptions o = budget(0, 20);
+  o.isolate = false;
+  const ScenarioInfo* info = find_scenario("deadlock/lock-order");
+  const Params params = effective_params(*info, {});
+  auto r = run_scenario_stress(*info, params, o);
+  ASSERT_FALSE(r.findings.empty());
+  attach_controlled_replays(*info, params, r);
+  for (const auto& f : r.findings) {
+    ASSERT_FALSE(f.replay.empty()) << f.replay_note;
+    EXPECT_NE(f.replay_note.find("reproduced on the controlled engine"), std::string::npos) << f.replay_note;
+    const ReplayOutcome out = replay(decode_token(f.replay));
+    EXPECT_TRUE(out.reproduced) << to_string(f.kind);
+    EXPECT_EQ(out.trace_hash, f.trace_hash);
+  }
 }
 
 }  // namespace

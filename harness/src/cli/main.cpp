@@ -191,14 +191,14 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
 // --engine relacy and relacy replay tokens run in tangle-relacy, a separate
 // binary beside this one: Relacy replaces the global operator new and
 // defines macros that must never reach the other engines.
-[[noreturn]] void exec_relacy(int argc, char** argv) {
+[[noreturn]] void exec_relacy(std::vector<std::string> arguments) {
   std::error_code ec;
   const fs::path bin = fs::read_symlink("/proc/self/exe", ec).parent_path() / "tangle-relacy";
   if (ec || !fs::exists(bin))
     throw UsageError("engine 'relacy' is not in this build (tangle-relacy is built with relacy-dev, not under tsan)");
   std::string path = bin.string();
   std::vector<char*> args{path.data()};
-  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  for (auto& a : arguments) args.push_back(a.data());
   args.push_back(nullptr);
   std::cout.flush();
   ::execv(path.c_str(), args.data());
@@ -252,7 +252,10 @@ int main_impl(int argc, char** argv) {
   CLI::App app{"tangle: concurrency correctness and stress-test harness"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(TANGLE_VERSION));
-  app.add_subcommand("list", "List scenarios and the findings they are expected to produce");
+  std::string list_engine = "controlled";
+  app.add_subcommand("list", "List scenarios and the findings they are expected to produce")
+      ->add_option("--engine", list_engine, "relacy: also say what Relacy can express (tangle-relacy list)")
+      ->check(CLI::IsMember({"controlled", "stress", "relacy"}));
   CommonOptions run_opts, gate_opts;
   auto* run = app.add_subcommand("run", "Run scenarios; exit 0 when every outcome is as expected");
   add_run_options(run, run_opts);
@@ -279,9 +282,10 @@ int main_impl(int argc, char** argv) {
     return 2;
   }
   const std::string command = command_line(argc, argv);
+  if (list_engine == "relacy") exec_relacy({"list"});
   if ((run->parsed() && run_opts.engine == "relacy") || (gate->parsed() && gate_opts.engine == "relacy") ||
       (replay->parsed() && token.rfind("relacy:", 0) == 0))
-    exec_relacy(argc, argv);
+    exec_relacy({argv + 1, argv + argc});  // tangle-relacy takes tangle's options
   if (run->parsed()) return run_command(run_opts, false, command);
   if (gate->parsed()) return run_command(gate_opts, true, command);
   if (replay->parsed()) return replay_command(token, replay_dir, command);

@@ -45,12 +45,7 @@ class FutexMutex {
                                        std::memory_order_relaxed)) {
       return;
     }
-    // Contended: mark "maybe waiters" and sleep until the holder hands off.
-    if (c != kContended) c = state_.exchange(kContended, std::memory_order_acquire);
-    while (c != kUnlocked) {
-      state_.wait(kContended, std::memory_order_relaxed);
-      c = state_.exchange(kContended, std::memory_order_acquire);
-    }
+    lock_contended(c);
   }
 
   bool try_lock() {
@@ -67,10 +62,20 @@ class FutexMutex {
     }
   }
 
- private:
+ protected:
   static constexpr int kUnlocked = 0;
   static constexpr int kLocked = 1;
   static constexpr int kContended = 2;
+
+  // The slow path, `c` being the state last seen (not unlocked): mark "maybe
+  // waiters" and sleep until the holder hands off. SpinThenParkMutex parks here.
+  void lock_contended(int c) {
+    if (c != kContended) c = state_.exchange(kContended, std::memory_order_acquire);
+    while (c != kUnlocked) {
+      state_.wait(kContended, std::memory_order_relaxed);
+      c = state_.exchange(kContended, std::memory_order_acquire);
+    }
+  }
 
   Atomic<int> state_{kUnlocked};
 };

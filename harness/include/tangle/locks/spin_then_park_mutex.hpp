@@ -16,13 +16,21 @@
 
 #include <atomic>
 
+#include "tangle/locks/futex_mutex.hpp"
 #include "tangle/locks/lock_info.hpp"
 #include "tangle/locks/spin_hint.hpp"
 
 namespace tangle::locks {
 
+// FutexMutex with a spinning phase in front: try_lock, unlock and the parking
+// slow path are FutexMutex's own.
 template <template <class> class Atomic = std::atomic>
-class SpinThenParkMutex {
+class SpinThenParkMutex : public FutexMutex<Atomic> {
+  using Base = FutexMutex<Atomic>;
+  using Base::kLocked;
+  using Base::kUnlocked;
+  using Base::state_;
+
  public:
   static constexpr LockInfo info{
       .name = "spin-park",
@@ -50,34 +58,13 @@ class SpinThenParkMutex {
         }
       }
     }
-    // Phase 2: Drepper's slow path.
-    c = state_.exchange(kContended, std::memory_order_acquire);
-    while (c != kUnlocked) {
-      state_.wait(kContended, std::memory_order_relaxed);
-      c = state_.exchange(kContended, std::memory_order_acquire);
-    }
-  }
-
-  bool try_lock() {
-    int c = kUnlocked;
-    return state_.compare_exchange_strong(c, kLocked, std::memory_order_acquire,
-                                          std::memory_order_relaxed);
-  }
-
-  void unlock() {
-    if (state_.fetch_sub(1, std::memory_order_release) != kLocked) {
-      state_.store(kUnlocked, std::memory_order_release);
-      state_.notify_one();
-    }
+    // Phase 2: Drepper's slow path. The state seen while spinning is stale, so
+    // enter it as "held, not yet marked": it marks 2 before sleeping.
+    this->lock_contended(kLocked);
   }
 
  private:
-  static constexpr int kUnlocked = 0;
-  static constexpr int kLocked = 1;
-  static constexpr int kContended = 2;
   static constexpr int kSpinLimit = 128;
-
-  Atomic<int> state_{kUnlocked};
 };
 
 }  // namespace tangle::locks

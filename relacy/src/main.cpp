@@ -24,6 +24,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cli/cli11_parse.hpp"
 #include "cli/cli_support.hpp"
 #include "relacy_engine.hpp"
 #include "relacy_runner.hpp"
@@ -217,20 +218,7 @@ int main_impl(int argc, char** argv) {
   replay->add_option("token", token, "relacy:… token printed with a finding")->required();
   replay->add_option("--report-dir", replay_dir, "Also write reports of the replayed execution here");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::string what = e.what();
-    if (auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
-    std::cerr << "tangle-relacy: " << what << " (see: tangle-relacy --help)\n";
-    return 2;
-  }
+  if (auto code = tangle::cli::parse_or_exit(app, argc, argv, "tangle-relacy")) return *code;
   const std::string command = command_line(argc, argv);
   if (run->parsed()) return run_command(run_args, false, command);
   if (gate->parsed()) return run_command(gate_args, true, command);

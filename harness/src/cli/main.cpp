@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/cli11_parse.hpp"
 #include "cli/cli_support.hpp"
 #include "runner.hpp"
 #include "stress/stress_runner.hpp"
@@ -267,20 +268,7 @@ int main_impl(int argc, char** argv) {
   replay->add_option("token", token, "Replay token printed with a finding")->required();
   replay->add_option("--report-dir", replay_dir, "Also write reports of the replayed execution here");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::string what = e.what();
-    if (auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
-    std::cerr << "tangle: " << what << " (see: tangle --help)\n";
-    return 2;
-  }
+  if (auto code = tangle::cli::parse_or_exit(app, argc, argv, "tangle")) return *code;
   const std::string command = command_line(argc, argv);
   if (list_engine == "relacy") exec_relacy({"list"});
   if ((run->parsed() && run_opts.engine == "relacy") || (gate->parsed() && gate_opts.engine == "relacy") ||

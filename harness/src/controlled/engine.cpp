@@ -273,15 +273,15 @@ void ControlledEngine::block_on(ObjectId o, Loc loc) {
   if (aborting_) throw AbortExecution{};
 }
 
+void ControlledEngine::wake(int i) {
+  threads_[i].status = Status::runnable;
+  threads_[i].blocked_on = kNoObject;
+  runnable_ |= 1ULL << i;
+}
+
 void ControlledEngine::wake_all(ObjectId o) {
-  for (int i = 0; i < n_; ++i) {
-    ThreadState& t = threads_[i];
-    if (t.status == Status::blocked && t.blocked_on == o) {
-      t.status = Status::runnable;
-      t.blocked_on = kNoObject;
-      runnable_ |= 1ULL << i;
-    }
-  }
+  for (int i = 0; i < n_; ++i)
+    if (threads_[i].status == Status::blocked && threads_[i].blocked_on == o) wake(i);
 }
 
 void ControlledEngine::abort_execution() {
@@ -532,18 +532,14 @@ void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
     if (t.status != Status::blocked || t.blocked_on != cv) continue;
     if (all) {
       t.notified = true;
-      continue;
+      wake(i);
+    } else if (chosen < 0 || t.wait_seq < threads_[chosen].wait_seq) {
+      chosen = i;
     }
-    if (chosen < 0 || t.wait_seq < threads_[chosen].wait_seq) chosen = i;
   }
-  if (chosen >= 0) threads_[chosen].notified = true;
-  for (int i = 0; i < n_; ++i) {
-    ThreadState& t = threads_[i];
-    if (t.status == Status::blocked && t.blocked_on == cv && t.notified) {
-      t.status = Status::runnable;
-      t.blocked_on = kNoObject;
-      runnable_ |= 1ULL << i;
-    }
+  if (chosen >= 0) {
+    threads_[chosen].notified = true;
+    wake(chosen);
   }
 }
 

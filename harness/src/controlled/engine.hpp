@@ -207,6 +207,7 @@ class ControlledEngine final : public Runtime {
   }
   [[noreturn]] void step_bound_exceeded();
   void block_on(ObjectId o, Loc loc);
+  void wake(int thread);  // a blocked thread becomes runnable
   void wake_all(ObjectId o);
   [[gnu::always_inline]] std::uint64_t record(EventOp op, ObjectId o, Loc loc) {
     trace_.push_back({o, static_cast<std::int16_t>(current_), op, loc});

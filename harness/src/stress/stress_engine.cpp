@@ -677,13 +677,15 @@ void StressEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
     if (t->status != Status::blocked || t->blocked_on != cv) continue;
     if (all) {
       t->notified = true;
-      continue;
+      wake(*t);
+    } else if (chosen == nullptr || t->wait_seq < chosen->wait_seq) {
+      chosen = t.get();
     }
-    if (chosen == nullptr || t->wait_seq < chosen->wait_seq) chosen = t.get();
   }
-  if (chosen != nullptr) chosen->notified = true;
-  for (auto& t : workers_)
-    if (t->status == Status::blocked && t->blocked_on == cv && t->notified) wake(*t);
+  if (chosen != nullptr) {
+    chosen->notified = true;
+    wake(*chosen);
+  }
 }
 
 // ---------------------------------------------------------------------------

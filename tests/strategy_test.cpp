@@ -12,8 +12,7 @@ namespace tangle::detail {
 namespace {
 
 std::vector<int> picks(Strategy& s, std::uint64_t seed, int n, int count) {
-  std::vector<int> enabled;
-  for (int i = 0; i < n; ++i) enabled.push_back(i);
+  const std::uint64_t enabled = (1ULL << n) - 1;
   s.new_execution(seed, n);
   std::vector<int> out;
   for (int i = 0; i < count; ++i) out.push_back(s.pick(enabled, out.empty() ? -1 : out.back(), false));
@@ -32,7 +31,7 @@ TEST(RandomStrategy, SameSeedSamePicksAndEveryThreadChosen) {
 TEST(RandomStrategy, YieldingThreadIsPassedOver) {
   auto s = make_random_strategy();
   s->new_execution(7, 3);
-  const std::vector<int> enabled{0, 1, 2};
+  const std::uint64_t enabled = 0b111;
   for (int i = 0; i < 300; ++i) EXPECT_NE(s->pick(enabled, 1, true), 1);
 }
 
@@ -62,7 +61,7 @@ TEST(PctStrategy, ChangePointsSwitchThreads) {
 TEST(PctStrategy, YieldingThreadDropsBelowOthers) {
   auto s = make_pct_strategy(3);
   s->new_execution(3, 2);
-  const std::vector<int> enabled{0, 1};
+  const std::uint64_t enabled = 0b11;
   const int first = s->pick(enabled, -1, false);
   EXPECT_NE(s->pick(enabled, first, true), first);
 }
@@ -70,11 +69,28 @@ TEST(PctStrategy, YieldingThreadDropsBelowOthers) {
 TEST(ReplayStrategy, FollowsScheduleAndDetectsDivergence) {
   auto s = make_replay_strategy({1, 0, 1});
   s->new_execution(0, 2);
-  const std::vector<int> both{0, 1}, only0{0};
+  const std::uint64_t both = 0b11, only0 = 0b01;
   EXPECT_EQ(s->pick(both, -1, false), 1);
   EXPECT_EQ(s->pick(both, 1, false), 0);
   EXPECT_THROW(s->pick(only0, 0, false), ReplayDiverged);
   EXPECT_THROW(s->pick(both, 0, false), ReplayDiverged);  // schedule exhausted
+}
+
+TEST(NthThread, CountsSetBitsFromThreadZero) {
+  EXPECT_EQ(nth_thread(0b1011, 0), 0);
+  EXPECT_EQ(nth_thread(0b1011, 1), 1);
+  EXPECT_EQ(nth_thread(0b1011, 2), 3);
+  EXPECT_EQ(nth_thread(1ULL << 63, 0), 63);
+}
+
+TEST(RandomStrategy, PicksOnlyRunnableThreadsUniformly) {
+  auto s = make_random_strategy();
+  s->new_execution(9, 6);
+  const std::uint64_t runnable = 0b101010;  // threads 1, 3, 5
+  int count[6] = {};
+  for (int i = 0; i < 3000; ++i) ++count[s->pick(runnable, -1, false)];
+  EXPECT_EQ(count[0] + count[2] + count[4], 0);
+  for (int t : {1, 3, 5}) EXPECT_GT(count[t], 850) << "thread " << t;
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   strategy.new_execution(seed, n_);
   result_.findings.clear();
   result_.steps = result_.decisions = 0;
-  trace_.clear();
+  trace_len_ = 0;
   schedule_.clear();
   objects_.clear();
   lock_order_.reset();
@@ -154,7 +154,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
 // only executions with findings (and tests) need it.
 std::uint64_t ControlledEngine::trace_hash() const {
   std::uint64_t h = kFnvOffset;
-  for (const TraceEntry& e : trace_) {
+  for (const TraceEntry& e : trace()) {
     const std::uint64_t word = static_cast<std::uint64_t>(static_cast<std::uint16_t>(e.thread)) << 48 |
                                static_cast<std::uint64_t>(e.op) << 40 |
                                ((static_cast<std::uint64_t>(e.loc.line()) << 20) ^ e.object);
@@ -227,10 +227,8 @@ int ControlledEngine::after_finish() {
 }
 
 int ControlledEngine::decide(bool yielded) {
-  int count = 0;
-  for (std::uint64_t m = runnable_; m != 0; m &= m - 1) enabled_[count++] = std::countr_zero(m);
   const int cur = current_ < n_ && ((runnable_ >> current_) & 1) ? current_ : -1;
-  const int pick = strategy_->pick(std::span<const int>(enabled_, static_cast<std::size_t>(count)), cur, yielded);
+  const int pick = strategy_->pick(runnable_, cur, yielded);
   ++result_.decisions;
   schedule_.push_back(static_cast<std::uint8_t>(pick));
   return pick;
@@ -252,9 +250,9 @@ void ControlledEngine::step_bound_exceeded() {
                "the execution exceeded " + std::to_string(options_.max_steps) +
                    " scheduling points without finishing (threads still running: " + running + ")",
                {current_}, {}, {}, {}};
-  if (!trace_.empty()) {
-    f.locs.push_back(trace_.back().loc);
-    f.events.push_back(trace_.size() - 1);
+  if (trace_len_ > 0) {
+    f.locs.push_back(trace_[last_event()].loc);
+    f.events.push_back(last_event());
   }
   add_finding(std::move(f));
   abort_execution();
@@ -266,6 +264,7 @@ void ControlledEngine::block_on(ObjectId o, Loc loc) {
   t.blocked_on = o;
   t.blocked_loc = loc;
   runnable_ &= ~(1ULL << current_);
+  objects_[o].waiters |= 1ULL << current_;
   t.blocked_event = record(EventOp::blocked, o, loc);
   const int next = choose(false);
   if (next < 0) report_deadlock();
@@ -273,15 +272,9 @@ void ControlledEngine::block_on(ObjectId o, Loc loc) {
   if (aborting_) throw AbortExecution{};
 }
 
-void ControlledEngine::wake(int i) {
-  threads_[i].status = Status::runnable;
-  threads_[i].blocked_on = kNoObject;
-  runnable_ |= 1ULL << i;
-}
-
-void ControlledEngine::wake_all(ObjectId o) {
-  for (int i = 0; i < n_; ++i)
-    if (threads_[i].status == Status::blocked && threads_[i].blocked_on == o) wake(i);
+void ControlledEngine::grow_trace() {
+  trace_.resize(std::max<std::size_t>(256, 2 * trace_.size()));
+  trace_cap_ = trace_.size();
 }
 
 void ControlledEngine::abort_execution() {
@@ -297,7 +290,6 @@ ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std:
   ObjectState o{kind, name};
   o.count = o.initial = initial;
   if (kind == ObjectKind::shared) o.var = race_.add_variable();
-  if (is_mutex(kind)) o.node = lock_order_.add_lock();
   objects_.push_back(o);
   return static_cast<ObjectId>(objects_.size() - 1);
 }
@@ -309,33 +301,32 @@ std::string ControlledEngine::object_name(ObjectId id) const {
 
 std::string ControlledEngine::thread_name(int t) const { return thread_display_name(t); }
 
-int ControlledEngine::sync_of(ObjectState& o) {
-  if (o.sync < 0) o.sync = race_.add_sync();
-  return o.sync;
-}
-
 // ---------------------------------------------------------------------------
 // Mutexes
 
-void ControlledEngine::acquire_mutex(ObjectState& o, ObjectId m, Loc loc) {
+inline void ControlledEngine::acquire_mutex(ObjectState& o, ObjectId m, Loc loc) {
   o.owner = current_;
   o.recursion = 1;
   threads_[current_].held.push_back({m, loc});
   race_.acquire(current_, sync_of(o));
 }
 
-void ControlledEngine::release_mutex(ObjectState& o, ObjectId m) {
+inline void ControlledEngine::release_mutex(ObjectState& o, ObjectId m) {
   o.owner = -1;
   o.recursion = 0;
-  ThreadState& t = threads_[current_];
-  // Usually the last one locked (LIFO); search from the back.
-  for (std::size_t i = t.held.size(); i-- > 0;)
-    if (t.held[i].mutex == m) {
-      t.held.erase(t.held.begin() + static_cast<std::ptrdiff_t>(i));
-      break;
-    }
+  auto& held = threads_[current_].held;
+  // Usually the last one locked (LIFO).
+  if (held.back().mutex == m) [[likely]] {
+    held.pop_back();
+  } else {
+    for (std::size_t i = held.size() - 1; i-- > 0;)
+      if (held[i].mutex == m) {
+        held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+  }
   race_.release(current_, sync_of(o));
-  wake_all(m);
+  wake_all(o);
 }
 
 void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
@@ -355,11 +346,9 @@ void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
                  thread_name(current_) + " locks " + object_name(m) +
                      " again while holding it (locked at " + location_string(first) +
                      "); a non-recursive mutex waits for itself forever",
-                 {current_}, {loc, first}, {trace_.size() - 1}, {}});
+                 {current_}, {loc, first}, {last_event()}, {}});
     abort_execution();
   }
-  // Lock order is noted when the lock is requested, so a run that deadlocks
-  // on these two locks still reports the inversion.
   note_lock_order(m, loc);
   if (o.owner >= 0) {
     while (objects_[m].owner >= 0) block_on(m, loc);
@@ -390,7 +379,7 @@ void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
                  thread_name(current_) + " unlocks " + object_name(m) + ", which " +
                      (o.owner < 0 ? std::string("nobody holds")
                                   : "is held by " + thread_name(o.owner)),
-                 {current_}, {loc}, {trace_.size() - 1}, {}});
+                 {current_}, {loc}, {last_event()}, {}});
     aborting_ = true;  // no throw here: unlock often runs in a destructor
     return;
   }
@@ -398,16 +387,15 @@ void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
   release_mutex(o, m);
 }
 
-void ControlledEngine::note_lock_order(ObjectId m, Loc loc) {
+void ControlledEngine::note_nested_lock(ObjectId m, Loc loc) {
   const ThreadState& t = threads_[current_];
-  if (t.held.empty()) return;
   lock_order_.on_request(
-      current_, objects_[m].node, loc, t.held.size(),
-      [&](std::size_t i) { return std::pair{objects_[t.held[i].mutex].node, t.held[i].loc}; },
+      current_, node_of(objects_[m]), loc, t.held.size(),
+      [&](std::size_t i) { return std::pair{node_of(objects_[t.held[i].mutex]), t.held[i].loc}; },
       [this](int node) { return node_name(node); },
       [this](LockOrderDetector::Inversion&& inv) {
         add_finding({FindingKind::lock_order_inversion, std::move(inv.message), std::move(inv.threads),
-                     std::move(inv.locs), {trace_.size() - 1}, std::move(inv.cycle)});
+                     std::move(inv.locs), {last_event()}, std::move(inv.cycle)});
       });
 }
 
@@ -451,13 +439,13 @@ void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
                  thread_name(current_) + " releases " + object_name(s) + ", raising its count to " +
                      std::to_string(o.count + n) + " above its bound " + std::to_string(o.initial) +
                      ": it was released more often than acquired",
-                 {current_}, {loc}, {trace_.size() - 1}, {}});
+                 {current_}, {loc}, {last_event()}, {}});
     aborting_ = true;  // no throw here: release often runs in a destructor
     return;
   }
   o.count += n;
   race_.release(current_, sync_of(o));
-  wake_all(s);
+  wake_all(o);
 }
 
 void ControlledEngine::event_set(ObjectId e, Loc loc) {
@@ -466,7 +454,7 @@ void ControlledEngine::event_set(ObjectId e, Loc loc) {
   ObjectState& o = objects_[e];
   o.count = 1;
   race_.release(current_, sync_of(o));
-  wake_all(e);
+  wake_all(o);
 }
 
 void ControlledEngine::event_clear(ObjectId e, Loc loc) {
@@ -505,7 +493,7 @@ void ControlledEngine::condvar_wait(ObjectId cv, ObjectId m, Loc loc) {
     add_finding({FindingKind::unlock_not_owner,
                  thread_name(current_) + " waits on " + object_name(cv) + " without holding " +
                      object_name(m),
-                 {current_}, {loc}, {trace_.size() - 1}, {}});
+                 {current_}, {loc}, {last_event()}, {}});
     abort_execution();
   }
   const int depth = mo.recursion;
@@ -526,20 +514,23 @@ void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
   record(all ? EventOp::notify_all : EventOp::notify_one, cv, loc);
   // notify_one wakes the longest waiter (FIFO); who then gets the mutex first
   // is still the strategy's choice, which is what exposes if-instead-of-while.
+  ObjectState& o = objects_[cv];
   int chosen = -1;
-  for (int i = 0; i < n_; ++i) {
-    ThreadState& t = threads_[i];
-    if (t.status != Status::blocked || t.blocked_on != cv) continue;
+  for (std::uint64_t w = o.waiters; w != 0; w &= w - 1) {
+    const int i = std::countr_zero(w);
     if (all) {
-      t.notified = true;
+      threads_[i].notified = true;
       wake(i);
-    } else if (chosen < 0 || t.wait_seq < threads_[chosen].wait_seq) {
+    } else if (chosen < 0 || threads_[i].wait_seq < threads_[chosen].wait_seq) {
       chosen = i;
     }
   }
-  if (chosen >= 0) {
+  if (all) {
+    o.waiters = 0;
+  } else if (chosen >= 0) {
     threads_[chosen].notified = true;
     wake(chosen);
+    o.waiters &= ~(1ULL << chosen);
   }
 }
 
@@ -548,9 +539,10 @@ void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
 
 void ControlledEngine::shared_access(ObjectId v, bool write, Loc loc) {
   if (!begin()) return;
-  const std::uint64_t ev = record(write ? EventOp::write : EventOp::read, v, loc);
+  // An execution's trace stays far below 2^32 events (max_steps bounds it).
+  const auto ev = static_cast<std::uint32_t>(record(write ? EventOp::write : EventOp::read, v, loc));
   ObjectState& o = objects_[v];
-  const bool race = write ? race_.write(current_, o.var, loc, ev) : race_.read(current_, o.var, loc, ev);
+  const bool race = write ? race_.write(current_, o.var, ev) : race_.read(current_, o.var, ev);
   if (race && !o.raced) [[unlikely]] report_race(o, v, race_.last_race());
 }
 
@@ -558,14 +550,14 @@ void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetecto
   o.raced = true;
   auto access = [this](const RaceDetector::Access& a) {
     return thread_name(a.thread) + (a.write ? " writes" : " reads") + " at " +
-           location_string(a.loc);
+           location_string(trace_[a.site].loc);
   };
   add_finding({FindingKind::data_race,
                "data race on " + object_name(v) + ": " + access(race.later) +
                    ", unordered with the earlier access: " + access(race.earlier),
                {race.earlier.thread, race.later.thread},
-               {race.later.loc, race.earlier.loc},
-               {race.earlier.event, race.later.event},
+               {trace_[race.later.site].loc, trace_[race.earlier.site].loc},
+               {race.earlier.site, race.later.site},
                {}});
 }
 
@@ -596,7 +588,7 @@ void ControlledEngine::atomic_notify(ObjectId a, bool, Loc loc) {
   record(EventOp::atomic_notify, a, loc);
   // Waking every waiter is allowed (atomic waits may wake spuriously); each
   // re-checks its value.
-  wake_all(a);
+  wake_all(objects_[a]);
 }
 
 void ControlledEngine::yield(bool spinning, Loc loc) {
@@ -611,8 +603,10 @@ void ControlledEngine::check_failed(const std::string& message, Loc loc) {
     ev = record(EventOp::check_failed, kNoObject, loc);
   } else {
     // check(): after the threads; the event closes the trace.
-    trace_.push_back({kNoObject, -1, EventOp::check_failed, loc});
-    ev = trace_.size() - 1;
+    const int running = current_;
+    current_ = -1;
+    ev = record(EventOp::check_failed, kNoObject, loc);
+    current_ = running;
   }
   add_finding({FindingKind::invariant_violation, message,
                in_threads_ ? std::vector<int>{current_} : std::vector<int>{}, {loc}, {ev}, {}});

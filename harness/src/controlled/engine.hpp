@@ -28,6 +28,7 @@
 #include <bit>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -115,7 +116,7 @@ class ControlledEngine final : public Runtime {
   const ExecutionResult& run(Strategy& strategy, std::uint64_t seed);
 
   // The last execution, for reports and replay tokens.
-  const std::vector<TraceEntry>& trace() const { return trace_; }
+  std::span<const TraceEntry> trace() const { return {trace_.data(), trace_len_}; }
   // Hash of the last execution's trace: equal on every replay of it.
   std::uint64_t trace_hash() const;
   const std::vector<std::uint8_t>& schedule() const { return schedule_; }
@@ -168,9 +169,10 @@ class ControlledEngine final : public Runtime {
     int recursion = 0;
     std::int64_t count = 0;       // semaphores; event flag
     std::int64_t initial = 0;
-    int sync = -1;                // race-detector clock
+    std::uint64_t waiters = 0;    // bit t: thread t is blocked on this object
+    int sync = -1;                // race-detector clock, made on first use
     int var = -1;                 // race-detector variable
-    int node = -1;                // lock-order graph node
+    int node = -1;                // lock-order graph node, made on first nesting
     bool raced = false;           // one race report per variable and execution
   };
 
@@ -178,7 +180,7 @@ class ControlledEngine final : public Runtime {
   [[noreturn]] void thread_body(int index);
   void switch_to(int next);
   // Who runs next. Inline fast path: one runnable thread needs no decision.
-  int choose(bool yielded) {
+  [[gnu::always_inline]] int choose(bool yielded) {
     if ((runnable_ & (runnable_ - 1)) == 0) return runnable_ == 0 ? -1 : std::countr_zero(runnable_);
     return decide(yielded);
   }
@@ -190,7 +192,7 @@ class ControlledEngine final : public Runtime {
   // during the unwinding or a `releasing` one (unlock, release, set,
   // notify, atomic store): those run in destructors, where throwing
   // AbortExecution would call std::terminate. Any other operation throws it.
-  bool begin(bool yielded = false, bool releasing = false) {
+  [[gnu::always_inline]] bool begin(bool yielded = false, bool releasing = false) {
     if (!in_threads_) [[unlikely]] return false;
     if (!aborting_) [[likely]] {
       schedule(yielded);
@@ -200,30 +202,58 @@ class ControlledEngine final : public Runtime {
   }
   bool abort_pending(bool releasing);
   // A scheduling point: the strategy picks who performs the next operation.
-  void schedule(bool yielded) {
+  [[gnu::always_inline]] void schedule(bool yielded) {
     if (++result_.steps > options_.max_steps) [[unlikely]] step_bound_exceeded();
     const int next = choose(yielded);
     if (next != current_) switch_to(next);
   }
   [[noreturn]] void step_bound_exceeded();
   void block_on(ObjectId o, Loc loc);
-  void wake(int thread);  // a blocked thread becomes runnable
-  void wake_all(ObjectId o);
-  [[gnu::always_inline]] std::uint64_t record(EventOp op, ObjectId o, Loc loc) {
-    trace_.push_back({o, static_cast<std::int16_t>(current_), op, loc});
-    return trace_.size() - 1;
+  // A blocked thread becomes runnable; the caller takes it off its object's
+  // `waiters`.
+  void wake(int thread) {
+    threads_[thread].status = Status::runnable;
+    threads_[thread].blocked_on = kNoObject;
+    runnable_ |= 1ULL << thread;
   }
+  void wake_all(ObjectState& o) {
+    for (std::uint64_t w = o.waiters; w != 0; w &= w - 1) wake(std::countr_zero(w));
+    o.waiters = 0;
+  }
+  // Appends to the trace: a bounds check and one store (std::vector's
+  // push_back kept an out-of-line growth path on every operation).
+  [[gnu::always_inline]] std::uint64_t record(EventOp op, ObjectId o, Loc loc) {
+    if (trace_len_ == trace_cap_) [[unlikely]] grow_trace();
+    trace_[trace_len_] = {o, static_cast<std::int16_t>(current_), op, loc};
+    return trace_len_++;
+  }
+  void grow_trace();
+  std::uint64_t last_event() const { return trace_len_ - 1; }
   [[noreturn]] void abort_execution();
 
   // Detectors and their findings.
   void add_finding(RawFinding f);
-  void acquire_mutex(ObjectState& o, ObjectId m, Loc loc);
-  void release_mutex(ObjectState& o, ObjectId m);
-  void note_lock_order(ObjectId m, Loc loc);
+  [[gnu::always_inline]] void acquire_mutex(ObjectState& o, ObjectId m, Loc loc);
+  [[gnu::always_inline]] void release_mutex(ObjectState& o, ObjectId m);
+  // Lock order is noted when the lock is requested, so a run that deadlocks
+  // on these two locks still reports the inversion.
+  void note_lock_order(ObjectId m, Loc loc) {
+    if (!threads_[current_].held.empty()) note_nested_lock(m, loc);
+  }
+  void note_nested_lock(ObjectId m, Loc loc);
   std::string node_name(int lock_node) const;
+  // The race detector names an access by its trace index.
+  using RaceDetector = BasicRaceDetector<std::uint32_t>;
   void report_race(ObjectState& o, ObjectId v, const RaceDetector::Race& race);
   [[noreturn]] void report_deadlock();
-  int sync_of(ObjectState& o);
+  int sync_of(ObjectState& o) {
+    if (o.sync < 0) [[unlikely]] o.sync = race_.add_sync();
+    return o.sync;
+  }
+  int node_of(ObjectState& o) {
+    if (o.node < 0) o.node = lock_order_.add_lock();
+    return o.node;
+  }
   std::string thread_name(int t) const;
 
   const ScenarioInfo& info_;
@@ -234,9 +264,10 @@ class ControlledEngine final : public Runtime {
   std::vector<Context> ctx_;  // n_ fibers, then the main context at n_
   std::vector<ThreadState> threads_;
   std::vector<ObjectState> objects_;
-  std::vector<TraceEntry> trace_;
+  std::vector<TraceEntry> trace_;  // storage: its size is the capacity
+  std::size_t trace_len_ = 0;
+  std::size_t trace_cap_ = 0;      // trace_.size(), kept at hand
   std::vector<std::uint8_t> schedule_;
-  int enabled_[64];
   RaceDetector race_;
   LockOrderDetector lock_order_;
   ExecutionResult result_;

@@ -49,13 +49,9 @@ void FiberStacks::tsan_begin_execution(int count) {
 void FiberStacks::tsan_end_execution(int) {
   for (auto& f : tsan_fibers_) __tsan_destroy_fiber(f), f = nullptr;
 }
-void* FiberStacks::tsan_fiber(int slot) const {
-  return slot < 0 ? tsan_main_ : tsan_fibers_[static_cast<std::size_t>(slot)];
-}
 #else
 void FiberStacks::tsan_begin_execution(int) {}
 void FiberStacks::tsan_end_execution(int) {}
-void* FiberStacks::tsan_fiber(int) const { return nullptr; }
 #endif
 
 }  // namespace tangle::detail

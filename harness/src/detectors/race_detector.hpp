@@ -15,25 +15,32 @@
 // with the few threads of a scenario that costs a few words and keeps the
 // code obvious.
 //
+// `Site` is what the caller attaches to an access to name it in a report,
+// stored with the access and handed back in a Race: the controlled engine's
+// trace index (4 bytes — the thread, operation and source line are in its
+// trace), the stress engine's source line. Small sites keep the per-access
+// stores few: the detector sits on every Shared<T> access.
+//
 // Costs, n threads: read O(1), write O(n), acquire/release O(n); reset O(1)
 // amortised (vectors keep their capacity across executions).
-// Threading: single-threaded; the controlled engine owns one.
+// Threading: single-threaded; each engine owns one.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <optional>
-#include "tangle/detail/runtime.hpp"
 #include <vector>
+
+#include "tangle/detail/runtime.hpp"
 
 namespace tangle::detail {
 
-class RaceDetector {
+template <class Site>
+class BasicRaceDetector {
  public:
   struct Access {
     int thread = -1;
     bool write = false;
-    tangle::Loc loc;
-    std::uint64_t event = 0;  // the caller's event index, for the report
+    Site site{};
   };
   struct Race {
     Access earlier;
@@ -41,91 +48,95 @@ class RaceDetector {
   };
 
   // Forgets everything; `threads` threads, each starting at clock 1.
-  void reset(int threads);
-  int add_sync();
-  int add_variable();
+  void reset(int threads) {
+    n_ = static_cast<std::size_t>(threads);
+    clocks_.assign(n_ * n_, 0);
+    for (std::size_t t = 0; t < n_; ++t) clocks_[t * n_ + t] = 1;
+    vars_.clear();
+    reads_.clear();
+  }
+  int add_sync() {
+    const std::size_t first = clocks_.size();
+    clocks_.resize(first + n_, 0);
+    return static_cast<int>(first / n_);  // sync clocks follow the n_ thread clocks
+  }
+  int add_variable() {
+    vars_.emplace_back();
+    reads_.resize(reads_.size() + n_);
+    return static_cast<int>(vars_.size() - 1);
+  }
 
-  void acquire(int thread, int sync);
-  void release(int thread, int sync);
+  void acquire(int thread, int sync) {
+    std::uint32_t* c = clock(thread);
+    const std::uint32_t* s = clock(sync);
+    for (std::size_t i = 0; i < n_; ++i)
+      if (s[i] > c[i]) c[i] = s[i];
+  }
+  void release(int thread, int sync) {
+    std::uint32_t* c = clock(thread);
+    std::uint32_t* s = clock(sync);
+    for (std::size_t i = 0; i < n_; ++i)
+      if (c[i] > s[i]) s[i] = c[i];
+    ++c[thread];  // later events of this thread are not covered by this release
+  }
 
   // Both return true when the access completes a race; `last_race()` then
   // describes it. (A flag, not std::optional<Race>: the common no-race path
   // then copies nothing.)
-  bool read(int thread, int var, tangle::Loc loc, std::uint64_t event);
-  bool write(int thread, int var, tangle::Loc loc, std::uint64_t event);
+  bool read(int thread, int var, Site site) {
+    Variable& v = vars_[static_cast<std::size_t>(var)];
+    const std::uint32_t* c = clock(thread);
+    bool race = false;
+    // Write-read race: the last write is not ordered before this read.
+    if (v.write_thread >= 0 && v.write_thread != thread && v.write_clock > c[v.write_thread]) [[unlikely]] {
+      race = true;
+      race_ = {{v.write_thread, true, v.write_site}, {thread, false, site}};
+    }
+    reads_[static_cast<std::size_t>(var) * n_ + static_cast<std::size_t>(thread)] = {c[thread], site};
+    return race;
+  }
+  bool write(int thread, int var, Site site) {
+    Variable& v = vars_[static_cast<std::size_t>(var)];
+    ReadSlot* r = &reads_[static_cast<std::size_t>(var) * n_];
+    const std::uint32_t* c = clock(thread);
+    bool race = false;
+    // Write-write race.
+    if (v.write_thread >= 0 && v.write_thread != thread && v.write_clock > c[v.write_thread]) [[unlikely]] {
+      race = true;
+      race_ = {{v.write_thread, true, v.write_site}, {thread, true, site}};
+    }
+    // Read-write races: any other thread's last read not ordered before us.
+    for (std::size_t u = 0; u < n_; ++u) {
+      if (r[u].clock > c[u] && static_cast<int>(u) != thread && !race) [[unlikely]] {
+        race = true;
+        race_ = {{static_cast<int>(u), false, r[u].site}, {thread, true, site}};
+      }
+      r[u].clock = 0;
+    }
+    v.write_thread = thread;
+    v.write_clock = c[thread];
+    v.write_site = site;
+    return race;
+  }
   const Race& last_race() const { return race_; }
-
 
  private:
   struct Variable {
-    Access last_write;          // thread -1: only the initial value so far
+    int write_thread = -1;  // -1: only the initial value so far
     std::uint32_t write_clock = 0;
-    std::size_t reads = 0;      // offset into reads_ / read_access_
+    Site write_site{};
   };
-  std::uint32_t* thread_clock(int t) { return &clocks_[static_cast<std::size_t>(t) * n_]; }
-  const std::uint32_t* thread_clock(int t) const {
-    return &clocks_[static_cast<std::size_t>(t) * n_];
-  }
+  struct ReadSlot {
+    std::uint32_t clock = 0;  // 0: no read since the last write
+    Site site{};
+  };
+  std::uint32_t* clock(int i) { return &clocks_[static_cast<std::size_t>(i) * n_]; }
 
   std::size_t n_ = 0;
-  std::vector<std::uint32_t> clocks_;      // thread clocks, then sync clocks, n_ each
+  std::vector<std::uint32_t> clocks_;  // thread clocks, then sync clocks, n_ each
   std::vector<Variable> vars_;
-  std::vector<std::uint32_t> reads_;       // per variable: n_ read clocks
-  std::vector<Access> read_access_;        // per variable: n_ last reads
-  Race race_;                              // the last race found
+  std::vector<ReadSlot> reads_;        // per variable: n_ slots, one per thread
+  Race race_;                          // the last race found
 };
-
-// The per-operation calls are inline: they sit on every instrumented access.
-inline void RaceDetector::acquire(int thread, int sync) {
-  std::uint32_t* c = thread_clock(thread);
-  const std::uint32_t* s = thread_clock(sync);
-  for (std::size_t i = 0; i < n_; ++i)
-    if (s[i] > c[i]) c[i] = s[i];
-}
-
-inline void RaceDetector::release(int thread, int sync) {
-  std::uint32_t* c = thread_clock(thread);
-  std::uint32_t* s = thread_clock(sync);
-  for (std::size_t i = 0; i < n_; ++i)
-    if (c[i] > s[i]) s[i] = c[i];
-  ++c[thread];  // later events of this thread are not covered by this release
-}
-
-inline bool RaceDetector::read(int thread, int var,
-                                                     tangle::Loc loc,
-                                                     std::uint64_t event) {
-  Variable& v = vars_[var];
-  const std::uint32_t* c = thread_clock(thread);
-  const Access now{thread, false, loc, event};
-  bool race = false;
-  // Write-read race: the last write is not ordered before this read.
-  if (v.last_write.thread >= 0 && v.last_write.thread != thread &&
-      v.write_clock > c[v.last_write.thread])
-    race = true, race_ = Race{v.last_write, now};
-  reads_[v.reads + thread] = c[thread];
-  read_access_[v.reads + thread] = now;
-  return race;
-}
-
-inline bool RaceDetector::write(int thread, int var,
-                                                      tangle::Loc loc,
-                                                      std::uint64_t event) {
-  Variable& v = vars_[var];
-  const std::uint32_t* c = thread_clock(thread);
-  const Access now{thread, true, loc, event};
-  bool race = false;
-  // Write-write race.
-  if (v.last_write.thread >= 0 && v.last_write.thread != thread &&
-      v.write_clock > c[v.last_write.thread])
-    race = true, race_ = Race{v.last_write, now};
-  // Read-write races: any other thread's last read not ordered before us.
-  for (std::size_t u = 0; u < n_ && !race; ++u)
-    if (static_cast<int>(u) != thread && reads_[v.reads + u] > c[u])
-      race = true, race_ = Race{read_access_[v.reads + u], now};
-  v.last_write = now;
-  v.write_clock = c[thread];
-  for (std::size_t u = 0; u < n_; ++u) reads_[v.reads + u] = 0;
-  return race;
-}
 
 }  // namespace tangle::detail

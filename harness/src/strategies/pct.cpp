@@ -13,6 +13,7 @@
 // the processor to the thread it waits for instead of livelocking.
 // Cost per decision: O(n) over the runnable threads.
 #include <algorithm>
+#include <bit>
 #include <vector>
 
 #include "rng.hpp"
@@ -39,15 +40,15 @@ class PctStrategy final : public Strategy {
     lowest_ = -depth_;  // yields go below the change-point priorities
   }
 
-  int pick(std::span<const int> enabled, int current, bool yielded) override {
+  int pick(std::uint64_t runnable, int current, bool yielded) override {
     ++decision_;
     if (yielded && current >= 0) priority_[current] = --lowest_;
-    int best = highest(enabled);
+    int best = highest(runnable);
     for (std::size_t i = 0; i < change_points_.size(); ++i)
       if (change_points_[i] == decision_) {
         // Change point i+1 of d-1: priorities 1..d-1 sit below the initial ones.
         priority_[best] = static_cast<int>(i) + 1 - depth_;
-        best = highest(enabled);
+        best = highest(runnable);
       }
     return best;
   }
@@ -57,10 +58,12 @@ class PctStrategy final : public Strategy {
   }
 
  private:
-  int highest(std::span<const int> enabled) const {
-    int best = enabled[0];
-    for (int t : enabled)
+  int highest(std::uint64_t runnable) const {
+    int best = std::countr_zero(runnable);
+    for (std::uint64_t m = runnable & (runnable - 1); m != 0; m &= m - 1) {
+      const int t = std::countr_zero(m);
       if (priority_[t] > priority_[best]) best = t;
+    }
     return best;
   }
 

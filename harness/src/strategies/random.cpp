@@ -11,17 +11,10 @@ class RandomStrategy final : public Strategy {
  public:
   void new_execution(std::uint64_t seed, int) override { rng_.reseed(seed); }
 
-  int pick(std::span<const int> enabled, int current, bool yielded) override {
-    const auto n = static_cast<std::uint32_t>(enabled.size());
-    if (!yielded || current < 0) return enabled[rng_.below(n)];
-    // The r-th runnable thread other than `current` (current is runnable:
-    // a yield keeps it enabled).
-    std::uint32_t r = rng_.below(n - 1);
-    for (int t : enabled) {
-      if (t == current) continue;
-      if (r-- == 0) return t;
-    }
-    return enabled[0];  // unreachable when current is in `enabled`
+  int pick(std::uint64_t runnable, int current, bool yielded) override {
+    // A yielding thread stays runnable; choose among the others.
+    if (yielded && current >= 0) runnable &= ~(1ULL << current);
+    return nth_thread(runnable, rng_.below(static_cast<std::uint32_t>(std::popcount(runnable))));
   }
 
  private:

@@ -15,13 +15,12 @@ class ReplayStrategy final : public Strategy {
 
   void new_execution(std::uint64_t, int) override { next_ = 0; }
 
-  int pick(std::span<const int> enabled, int, bool) override {
+  int pick(std::uint64_t runnable, int, bool) override {
     if (next_ >= schedule_.size())
       throw ReplayDiverged("the schedule ended after " + std::to_string(next_) +
                            " decisions but the execution goes on");
     const int want = schedule_[next_++];
-    for (int t : enabled)
-      if (t == want) return t;
+    if (want < 64 && ((runnable >> want) & 1)) return want;
     throw ReplayDiverged("decision " + std::to_string(next_) + " picks thread " +
                          std::to_string(want) + ", which cannot run there");
   }

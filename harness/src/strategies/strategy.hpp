@@ -5,9 +5,9 @@
 // can run; the sequence of picks is the schedule a replay token records.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,13 +19,21 @@ class Strategy {
   virtual ~Strategy() = default;
   // Starts execution number `index` (0-based) with its own seed.
   virtual void new_execution(std::uint64_t seed, int threads) = 0;
-  // `enabled`: runnable thread ids, ascending, size >= 2. `current`: the thread
-  // that was running (-1 when it blocked, finished, or none ran yet).
+  // `runnable`: the threads that can run, as a bit set (bit t: thread t), at
+  // least two bits set. A bit set rather than an array of ids: the engine
+  // keeps exactly this mask, so a decision costs no copying. `current`: the
+  // thread that was running (-1 when it blocked, finished, or none ran yet).
   // `yielded`: `current` is busy-waiting and asked to let others run.
-  virtual int pick(std::span<const int> enabled, int current, bool yielded) = 0;
+  virtual int pick(std::uint64_t runnable, int current, bool yielded) = 0;
   // Called after each execution with the number of decisions it made.
   virtual void end_execution(std::uint64_t decisions) { (void)decisions; }
 };
+
+// The r-th (0-based) thread of a bit set, counting from thread 0.
+inline int nth_thread(std::uint64_t set, unsigned r) {
+  for (; r > 0; --r) set &= set - 1;
+  return std::countr_zero(set);
+}
 
 std::unique_ptr<Strategy> make_random_strategy();
 // PCT with bug depth `depth` >= 1 (Burckhardt, Kothari, Musuvathi, Nagarakatte,

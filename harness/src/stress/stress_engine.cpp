@@ -698,18 +698,18 @@ void StressEngine::shared_access(ObjectId v, bool write, Loc loc) {
   apply_pending(*w);
   ObjectState& o = objects_[v];
   const bool raced =
-      write ? race_.write(w->index, o.var, loc, 0) : race_.read(w->index, o.var, loc, 0);
+      write ? race_.write(w->index, o.var, loc) : race_.read(w->index, o.var, loc);
   if (!raced || o.raced) return;
   o.raced = true;
-  const RaceDetector::Race* race = &race_.last_race();
-  auto access = [](const RaceDetector::Access& a) {
+  const auto* race = &race_.last_race();
+  auto access = [](const auto& a) {
     return thread_name(a.thread) + (a.write ? " writes" : " reads") + " at " +
-           location_string(a.loc);
+           location_string(a.site);
   };
   add_finding(FindingKind::data_race,
               "data race on " + object_name(v) + ": " + access(race->later) +
                   ", unordered with the earlier access: " + access(race->earlier),
-              {race->earlier.thread, race->later.thread}, {race->later.loc, race->earlier.loc});
+              {race->earlier.thread, race->later.thread}, {race->later.site, race->earlier.site});
 }
 
 void StressEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {

@@ -182,7 +182,7 @@ class StressEngine final : public Runtime {
 
   std::mutex mu_;  // guards everything below, up to `result_`
   std::vector<ObjectState> objects_;
-  RaceDetector race_;
+  BasicRaceDetector<Loc> race_;  // an access is named by its source line
   LockOrderDetector lock_order_;
   StressExecution result_;
   int live_ = 0;                // threads started and not finished

@@ -37,8 +37,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using tangle::cli::apply_expectations;
 using tangle::cli::check_report_dir;
 using tangle::cli::command_line;
+using tangle::cli::Expectations;
+using tangle::cli::finish_gate;
 using tangle::cli::parse_params;
 using tangle::cli::read_expect_file;
 using tangle::cli::UsageError;
@@ -93,7 +96,7 @@ int run_command(const RunArgs& a, bool gate, const std::string& command) {
     throw UsageError("--iteration applies to the random scheduler only");
   const auto selected = tangle::cli::select(a.patterns, "tangle-relacy list");
   const auto overrides = parse_params(a.params, selected);
-  std::map<std::string, std::vector<report::FindingKind>> expectations;
+  Expectations expectations;
   if (!a.expect_file.empty()) expectations = read_expect_file(a.expect_file);
   if (!a.report_dir.empty()) check_report_dir(a.report_dir);
 
@@ -117,26 +120,12 @@ int run_command(const RunArgs& a, bool gate, const std::string& command) {
     const Expressibility e = expressibility(*info, params);
     if (!e.runnable) throw UsageError(info->name + ": " + e.note);
     auto result = run_scenario(*info, params, options);
-    if (auto it = expectations.find(info->name); it != expectations.end()) {
-      result.expected = it->second;
-      result.verdict = detail::judge(result.expected, result.findings, &result.verdict_reason);
-    }
+    apply_expectations(expectations, info->name, result);
     rep.scenarios.push_back(std::move(result));
   }
   rep.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   finish_report(rep, a.report_dir, a.quiet);
-  bool all_pass = true;
-  for (const auto& s : rep.scenarios) all_pass &= s.verdict == report::Verdict::pass;
-  if (gate) {
-    if (all_pass) {
-      std::cout << "gate: PASS — every scenario behaved as expected\n";
-    } else {
-      std::cout << "gate: FAIL — unexpected outcomes:\n";
-      for (const auto& s : rep.scenarios)
-        if (s.verdict == report::Verdict::fail) std::cout << "  " << s.name << ": " << s.verdict_reason << "\n";
-    }
-  }
-  return all_pass ? 0 : 1;
+  return finish_gate(rep, gate, std::cout);
 }
 
 int replay_command(const std::string& text, const std::string& report_dir, const std::string& command) {

@@ -40,6 +40,7 @@
 #include "source_path.hpp"
 #include "tangle/detail/runtime.hpp"
 #include "tangle/scenario.hpp"
+#include "token.hpp"  // detail::hash_hex
 
 #include <relacy/relacy.hpp>
 
@@ -544,12 +545,6 @@ std::uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 // "file(line)" at the end of a Relacy history line -> "dir/file.cpp:line",
 // relative to the source root; Relacy's own headers yield "".
 std::string history_location(const std::string& tail) {
@@ -850,7 +845,7 @@ Outcome run_relacy(const ScenarioInfo& info, const Params& params, const Options
   // iteration hashes the same in every process.
   std::string canonical;
   for (const auto& e : f.trace) canonical += e.detail + "\n";
-  f.trace_hash = hex(fnv1a(canonical));
+  f.trace_hash = detail::hash_hex(fnv1a(canonical));
   return out;
 }
 

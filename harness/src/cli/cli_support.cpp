@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
+
+#include "runner.hpp"  // detail::judge
 
 namespace tangle::cli {
 
@@ -57,10 +60,10 @@ Params::Map parse_params(const std::vector<std::string>& items,
 }
 
 // --expect FILE: lines "name: kind[,kind]" or "name: none"; '#' starts a comment.
-std::map<std::string, std::vector<report::FindingKind>> read_expect_file(const std::string& path) {
+Expectations read_expect_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw UsageError("cannot read --expect file '" + path + "'");
-  std::map<std::string, std::vector<report::FindingKind>> out;
+  Expectations out;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
@@ -88,6 +91,29 @@ std::map<std::string, std::vector<report::FindingKind>> read_expect_file(const s
     out[name] = kinds;
   }
   return out;
+}
+
+void apply_expectations(const Expectations& expectations, const std::string& scenario,
+                        report::ScenarioResult& result) {
+  if (auto it = expectations.find(scenario); it != expectations.end()) {
+    result.expected = it->second;
+    result.verdict = detail::judge(result.expected, result.findings, &result.verdict_reason);
+  }
+}
+
+int finish_gate(const report::RunReport& rep, bool gate, std::ostream& out) {
+  bool all_pass = true;
+  for (const auto& s : rep.scenarios) all_pass &= s.verdict == report::Verdict::pass;
+  if (gate) {
+    if (all_pass) {
+      out << "gate: PASS — every scenario behaved as expected\n";
+    } else {
+      out << "gate: FAIL — unexpected outcomes:\n";
+      for (const auto& s : rep.scenarios)
+        if (s.verdict == report::Verdict::fail) out << "  " << s.name << ": " << s.verdict_reason << "\n";
+    }
+  }
+  return all_pass ? 0 : 1;
 }
 
 void check_report_dir(const std::string& dir) {

@@ -1,9 +1,11 @@
 // Command-line input shared by tangle and tangle-relacy: scenario selection
-// by glob, --param parsing, --expect files, the report directory check.
+// by glob, --param parsing, --expect files, the report directory check, and
+// the end of a run or gate (expectation overrides, "gate:" lines, exit code).
 // Every input error is a UsageError: one line on stderr, exit code 2.
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -30,8 +32,21 @@ std::vector<const ScenarioInfo*> select(const std::vector<std::string>& patterns
 Params::Map parse_params(const std::vector<std::string>& items,
                          const std::vector<const ScenarioInfo*>& selected);
 
+// Expected finding kinds by scenario name, as read from an --expect file.
+using Expectations = std::map<std::string, std::vector<report::FindingKind>>;
+
 // --expect FILE: lines "name: kind[,kind]" or "name: none"; '#' starts a comment.
-std::map<std::string, std::vector<report::FindingKind>> read_expect_file(const std::string& path);
+Expectations read_expect_file(const std::string& path);
+
+// When `expectations` names `scenario`: its kinds replace result.expected and
+// the verdict (and verdict_reason) is judged again against them.
+void apply_expectations(const Expectations& expectations, const std::string& scenario,
+                        report::ScenarioResult& result);
+
+// The exit code of run and gate: 0 when every scenario passed, else 1. With
+// `gate`, also prints "gate: PASS — …" or "gate: FAIL — unexpected outcomes:"
+// followed by one "  name: reason" line per failed scenario.
+int finish_gate(const report::RunReport& rep, bool gate, std::ostream& out);
 
 // Creates `dir` if needed and proves it writable before anything runs.
 void check_report_dir(const std::string& dir);

@@ -30,7 +30,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using detail::RunOptions;
-using report::FindingKind;
 
 struct CommonOptions {
   std::vector<std::string> patterns;
@@ -116,7 +115,7 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   if (o.max_steps < 1) throw UsageError("--max-steps must be at least 1");
   const auto selected = select(o.patterns);
   const auto overrides = parse_params(o.params, selected);
-  std::map<std::string, std::vector<FindingKind>> expectations;
+  Expectations expectations;
   if (!o.expect_file.empty()) expectations = read_expect_file(o.expect_file);
   check_report_dir(o.report_dir);
 
@@ -159,10 +158,7 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
         progress.update(i, selected.size(), info.name, done, options.executions);
       });
     }
-    if (auto it = expectations.find(info.name); it != expectations.end()) {
-      result.expected = it->second;
-      result.verdict = detail::judge(result.expected, result.findings, &result.verdict_reason);
-    }
+    apply_expectations(expectations, info.name, result);
     rep.scenarios.push_back(std::move(result));
   }
   progress.clear();
@@ -175,18 +171,7 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   const fs::path html = fs::absolute(fs::path(o.report_dir) / "index.html");
   std::cout << "report: " << (fs::exists(html) ? html : fs::absolute(o.report_dir) / "results.json").string()
             << "\n";
-  bool all_pass = true;
-  for (const auto& s : rep.scenarios) all_pass &= s.verdict == report::Verdict::pass;
-  if (gate) {
-    if (all_pass) {
-      std::cout << "gate: PASS — every scenario behaved as expected\n";
-    } else {
-      std::cout << "gate: FAIL — unexpected outcomes:\n";
-      for (const auto& s : rep.scenarios)
-        if (s.verdict == report::Verdict::fail) std::cout << "  " << s.name << ": " << s.verdict_reason << "\n";
-    }
-  }
-  return all_pass ? 0 : 1;
+  return finish_gate(rep, gate, std::cout);
 }
 
 // --engine relacy and relacy replay tokens run in tangle-relacy, a separate

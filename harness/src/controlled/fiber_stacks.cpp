@@ -13,6 +13,48 @@ void __tsan_destroy_fiber(void* fiber);
 }
 #endif
 
+#ifdef TANGLE_OWN_JUMP
+// transfer_t tangle_jump_fcontext(fcontext_t to, void* data): boost 1.74's
+// jump_fcontext for x86-64 System V (jump_x86_64_sysv_elf_gas.S) without the
+// floating-point control words; see fiber_stacks.hpp. The 0x38-byte frame
+// keeps boost's layout (its first 8 bytes, where boost keeps those words, go
+// unused), so contexts from boost's make_fcontext start through it unchanged.
+// Saves the callee-saved registers on the current stack, stores that stack
+// pointer as the from-context (rax), switches to `to` (rdi), restores its
+// registers and returns {from, data} in rax:rdx — also in rdi:rsi, the
+// argument registers of a fresh context's entry function.
+asm(R"(
+    .text
+    .globl  tangle_jump_fcontext
+    .type   tangle_jump_fcontext, @function
+    .align  16
+tangle_jump_fcontext:
+    leaq    -0x38(%rsp), %rsp
+    movq    %r12, 0x8(%rsp)
+    movq    %r13, 0x10(%rsp)
+    movq    %r14, 0x18(%rsp)
+    movq    %r15, 0x20(%rsp)
+    movq    %rbx, 0x28(%rsp)
+    movq    %rbp, 0x30(%rsp)
+    movq    %rsp, %rax
+    movq    %rdi, %rsp
+    movq    0x38(%rsp), %r8
+    movq    0x8(%rsp), %r12
+    movq    0x10(%rsp), %r13
+    movq    0x18(%rsp), %r14
+    movq    0x20(%rsp), %r15
+    movq    0x28(%rsp), %rbx
+    movq    0x30(%rsp), %rbp
+    leaq    0x40(%rsp), %rsp
+    movq    %rsi, %rdx
+    movq    %rax, %rdi
+    jmp     *%r8
+    .size   tangle_jump_fcontext, .-tangle_jump_fcontext
+    .section .note.GNU-stack, "", %progbits
+    .text
+)");
+#endif
+
 namespace tangle::detail {
 
 FiberStacks::FiberStacks(std::size_t stack_size)

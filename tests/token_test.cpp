@@ -14,6 +14,7 @@ ReplayToken sample() {
   t.scenario = "counter/unprotected";
   t.params = {{"threads", 3}, {"iterations", -7}};
   t.max_steps = 100000;
+  t.data_points = false;
   t.kind = report::FindingKind::lock_order_inversion;
   t.trace_hash = 0xdeadbeefcafef00dULL;
   for (int i = 0; i < 300; ++i) t.schedule.push_back(static_cast<std::uint8_t>((i / 7) % 3));
@@ -28,6 +29,7 @@ TEST(Token, RoundTrip) {
   EXPECT_EQ(u.scenario, t.scenario);
   EXPECT_EQ(u.params, t.params);
   EXPECT_EQ(u.max_steps, t.max_steps);
+  EXPECT_EQ(u.data_points, t.data_points);
   EXPECT_EQ(u.kind, t.kind);
   EXPECT_EQ(u.trace_hash, t.trace_hash);
   EXPECT_EQ(u.schedule, t.schedule);

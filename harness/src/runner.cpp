@@ -28,8 +28,8 @@ report::Finding convert(const ControlledEngine& engine, const RawFinding& raw, s
   f.cycle = raw.cycle;
   f.trace_hash = hash_hex(trace_hash);
   f.first_execution = execution;
-  ReplayToken token{info.name, params.values(), options.engine.max_steps, engine.schedule(),
-                    raw.kind, trace_hash};
+  ReplayToken token{info.name,          params.values(), options.engine.max_steps,
+                    engine.data_points(), engine.schedule(), raw.kind, trace_hash};
   f.replay = encode_token(token);
 
   const auto& trace = engine.trace();
@@ -184,6 +184,9 @@ ReplayOutcome replay(const ReplayToken& token) {
   Params params = effective_params(*info, token.params);
   RunOptions options;
   options.engine.max_steps = token.max_steps;
+  // A fresh engine has seen no race: `sync` places points at Shared<T>
+  // accesses exactly when the recorded execution did only under `all`.
+  options.engine.granularity = token.data_points ? Granularity::all : Granularity::sync;
   ControlledEngine engine(*info, params, options.engine);
   auto strategy = make_replay_strategy(token.schedule);
   const ExecutionResult& exec = engine.run(*strategy, 0);

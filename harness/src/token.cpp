@@ -7,7 +7,7 @@ namespace {
 
 constexpr std::string_view kPrefix = "tgl1_";
 constexpr std::uint8_t kMagic = 0x7a;
-constexpr std::uint8_t kVersion = 1;
+constexpr std::uint8_t kVersion = 2;  // 2: data_points
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::uint32_t crc32(const std::string& data) {
@@ -131,6 +131,7 @@ std::string encode_token(const ReplayToken& t) {
     put_varint(p, zigzag(v));
   }
   put_varint(p, t.max_steps);
+  put_varint(p, t.data_points ? 1 : 0);
   put_varint(p, static_cast<std::uint64_t>(t.kind));
   put_varint(p, t.trace_hash);
   put_varint(p, t.schedule.size());
@@ -175,6 +176,9 @@ ReplayToken decode_token(std::string_view text) {
     t.params[k] = unzigzag(r.varint());
   }
   t.max_steps = r.varint();
+  const std::uint64_t data_points = r.varint();
+  if (data_points > 1) throw TokenError("replay token is corrupt (data_points)");
+  t.data_points = data_points == 1;
   const std::uint64_t kind = r.varint();
   if (kind >= static_cast<std::uint64_t>(report::kFindingKindCount))
     throw TokenError("replay token is corrupt (unknown finding kind)");

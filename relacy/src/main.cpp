@@ -52,6 +52,7 @@ struct RunArgs {
   std::string scheduler = "random";
   std::string strategy;  // tangle's name for it; accepted as an alias
   int depth = 0;
+  std::string granularity;  // accepted from tangle, ignored
   std::uint64_t seed = 1;
   std::uint64_t executions = 10000;
   std::uint64_t first_iteration = 0;
@@ -186,13 +187,14 @@ int main_impl(int argc, char** argv) {
     sub->add_option("--strategy", a.strategy, "Alias of --scheduler (tangle's option name)");
     sub->add_option("--engine", a.engine, "Must be relacy (accepted so tangle can forward its options)");
     sub->add_option("--depth", a.depth, "Ignored (PCT only)");
+    sub->add_option("--granularity", a.granularity, "Ignored: Relacy schedules at every operation");
     sub->add_option("--seed", a.seed, "random: runs Relacy iterations (seed-1)*N+1 .. seed*N")->capture_default_str();
     sub->add_option("--executions", a.executions, "random: iterations per scenario")->capture_default_str();
     sub->add_option("--iteration", a.first_iteration, "random: first Relacy iteration (overrides --seed)");
     sub->add_option("--context-bound", a.context_bound, "context scheduler: preemption bound")->capture_default_str();
     sub->add_option("--time-budget", a.time_budget, "Not supported (Relacy runs a fixed iteration count)");
     sub->add_option("--jobs", a.jobs, "Accepted; Relacy simulates one scenario at a time");
-    sub->add_option("--max-steps", a.max_steps, "Scheduling points per execution before livelock")->capture_default_str();
+    sub->add_option("--max-steps", a.max_steps, "Instrumented operations per execution before livelock")->capture_default_str();
     sub->add_option("--report-dir", a.report_dir, "Where results.json and the other reports go")->capture_default_str();
     sub->add_option("--param", a.params, "Scenario parameter NAME=VALUE (repeatable)");
     sub->add_flag("--quiet,-q", a.quiet, "Print only the summary table");

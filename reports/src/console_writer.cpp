@@ -27,6 +27,7 @@ std::string seconds(double s) {
 void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& options) {
   out << "tangle " << r.version << ": " << r.engine << " engine, strategy " << r.strategy;
   if (r.depth > 0) out << " (depth " << r.depth << ")";
+  if (!r.granularity.empty()) out << ", " << r.granularity << " granularity";
   out << ", seed " << r.seed << "\n\n";
 
   std::size_t name_w = 8, exp_w = 8, found_w = 5;

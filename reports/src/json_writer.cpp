@@ -96,6 +96,7 @@ void write_json(const RunReport& r, std::ostream& out) {
   j["engine"] = r.engine;
   j["strategy"] = r.strategy;
   if (r.depth > 0) j["depth"] = r.depth;
+  if (!r.granularity.empty()) j["granularity"] = r.granularity;
   j["seed"] = r.seed;
   j["command"] = r.command;
   j["duration_s"] = r.duration_s;
@@ -132,6 +133,7 @@ RunReport read_json(std::istream& in) {
     r.engine = j.at("engine").get<std::string>();
     r.strategy = get_or<std::string>(j, "strategy", "");
     r.depth = get_or<int>(j, "depth", 0);
+    r.granularity = get_or<std::string>(j, "granularity", "");
     r.seed = get_or<std::uint64_t>(j, "seed", 0);
     r.command = get_or<std::string>(j, "command", "");
     r.duration_s = get_or<double>(j, "duration_s", 0);

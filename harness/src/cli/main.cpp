@@ -36,6 +36,7 @@ struct CommonOptions {
   std::string engine = "controlled";
   std::string strategy = "pct";
   int depth = 3;
+  std::string granularity = "sync";
   std::uint64_t seed = 1;
   std::uint64_t executions = 10000;
   double time_budget = 0;
@@ -58,12 +59,16 @@ void add_run_options(CLI::App* app, CommonOptions& o) {
       ->capture_default_str();
   app->add_option("--strategy", o.strategy, "Controlled engine strategy: random | pct")->capture_default_str();
   app->add_option("--depth", o.depth, "PCT bug depth D (>= 1)")->capture_default_str();
+  app->add_option("--granularity", o.granularity,
+                  "Controlled engine scheduling points: sync (synchronization operations; Shared<T> "
+                  "accesses too once a data race was seen) | all (every instrumented operation)")
+      ->capture_default_str();
   app->add_option("--seed", o.seed, "Seed; execution i uses a seed derived from (seed, i)")->capture_default_str();
   o.executions_option =
       app->add_option("--executions", o.executions, "Executions per scenario (stress default: 200)")
           ->capture_default_str();
   app->add_option("--time-budget", o.time_budget, "Seconds per scenario; stops early when spent (0: none)");
-  app->add_option("--max-steps", o.max_steps, "Scheduling points per execution before it counts as livelock")
+  app->add_option("--max-steps", o.max_steps, "Instrumented operations per execution before it counts as livelock")
       ->capture_default_str();
   app->add_option("--report-dir", o.report_dir, "Where results.json and the other reports go")
       ->capture_default_str();
@@ -110,6 +115,8 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   if (o.strategy != "random" && o.strategy != "pct")
     throw UsageError("unknown strategy '" + o.strategy + "' (use: random or pct)");
   if (o.depth < 1) throw UsageError("--depth must be at least 1");
+  if (o.granularity != "sync" && o.granularity != "all")
+    throw UsageError("unknown granularity '" + o.granularity + "' (use: sync or all)");
   if (o.executions < 1) throw UsageError("--executions must be at least 1");
   if (o.time_budget < 0) throw UsageError("--time-budget must not be negative");
   if (o.max_steps < 1) throw UsageError("--max-steps must be at least 1");
@@ -135,12 +142,14 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   options.executions = o.executions;
   options.time_budget_s = o.time_budget;
   options.engine.max_steps = o.max_steps;
+  options.engine.granularity = o.granularity == "all" ? detail::Granularity::all : detail::Granularity::sync;
 
   report::RunReport rep;
   rep.version = TANGLE_VERSION;
   rep.engine = o.engine;
   rep.strategy = stress ? "perturbation" : o.strategy;
   rep.depth = !stress && o.strategy == "pct" ? o.depth : 0;
+  if (!stress) rep.granularity = o.granularity;
   rep.seed = o.seed;
   rep.command = command;
   const auto start = std::chrono::steady_clock::now();

@@ -87,9 +87,11 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   strategy_ = &strategy;
   strategy.new_execution(seed, n_);
   result_.findings.clear();
-  result_.steps = result_.decisions = 0;
+  result_.steps = result_.points = result_.decisions = 0;
+  data_points_ = options_.granularity == Granularity::all || race_seen_;
+  data_run_ = 0;
   trace_len_ = 0;
-  schedule_.clear();
+  schedule_len_ = 0;
   objects_.clear();
   lock_order_.reset();
   race_.reset(n_);
@@ -144,6 +146,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   }
   scenario_ = nullptr;
   set_current_runtime(outer);
+  result_.decisions = schedule_len_;
   strategy.end_execution(result_.decisions);
   return result_;
 }
@@ -229,8 +232,8 @@ int ControlledEngine::after_finish() {
 int ControlledEngine::decide(bool yielded) {
   const int cur = current_ < n_ && ((runnable_ >> current_) & 1) ? current_ : -1;
   const int pick = strategy_->pick(runnable_, cur, yielded);
-  ++result_.decisions;
-  schedule_.push_back(static_cast<std::uint8_t>(pick));
+  if (schedule_len_ == schedule_.size()) [[unlikely]] grow_schedule();
+  schedule_[schedule_len_++] = static_cast<std::uint8_t>(pick);
   return pick;
 }
 
@@ -270,6 +273,10 @@ void ControlledEngine::block_on(ObjectId o, Loc loc) {
   if (next < 0) report_deadlock();
   switch_to(next);
   if (aborting_) throw AbortExecution{};
+}
+
+void ControlledEngine::grow_schedule() {
+  schedule_.resize(std::max<std::size_t>(256, 2 * schedule_.size()));
 }
 
 void ControlledEngine::grow_trace() {
@@ -389,8 +396,13 @@ void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
 
 void ControlledEngine::note_nested_lock(ObjectId m, Loc loc) {
   const ThreadState& t = threads_[current_];
+  // Graph nodes are made on first nesting, held locks first: a node's initial
+  // rank is its creation order, so the usual held→requested edge then agrees
+  // with the order and costs no Pearce–Kelly reordering.
+  for (const auto& h : t.held) node_of(objects_[h.mutex]);
+  const int to = node_of(objects_[m]);
   lock_order_.on_request(
-      current_, node_of(objects_[m]), loc, t.held.size(),
+      current_, to, loc, t.held.size(),
       [&](std::size_t i) { return std::pair{node_of(objects_[t.held[i].mutex]), t.held[i].loc}; },
       [this](int node) { return node_name(node); },
       [this](LockOrderDetector::Inversion&& inv) {
@@ -537,8 +549,22 @@ void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
 // ---------------------------------------------------------------------------
 // Shared variables and atomics
 
+// Not a scheduling point in the common case (Granularity): then only the step
+// count, the trace and the race check, with no call on the way.
 void ControlledEngine::shared_access(ObjectId v, bool write, Loc loc) {
+  if (!in_threads_ || data_points_ || aborting_ || ++data_run_ >= kDataRun ||
+      result_.steps >= options_.max_steps) [[unlikely]]
+    return shared_access_slow(v, write, loc);
+  ++result_.steps;
+  check_access(v, write, loc);
+}
+
+void ControlledEngine::shared_access_slow(ObjectId v, bool write, Loc loc) {
   if (!begin()) return;
+  check_access(v, write, loc);
+}
+
+inline void ControlledEngine::check_access(ObjectId v, bool write, Loc loc) {
   // An execution's trace stays far below 2^32 events (max_steps bounds it).
   const auto ev = static_cast<std::uint32_t>(record(write ? EventOp::write : EventOp::read, v, loc));
   ObjectState& o = objects_[v];
@@ -548,6 +574,7 @@ void ControlledEngine::shared_access(ObjectId v, bool write, Loc loc) {
 
 void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetector::Race& race) {
   o.raced = true;
+  race_seen_ = true;  // the next executions schedule at Shared<T> accesses too
   auto access = [this](const RaceDetector::Access& a) {
     return thread_name(a.thread) + (a.write ? " writes" : " reads") + " at " +
            location_string(trace_[a.site].loc);

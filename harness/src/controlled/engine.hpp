@@ -1,10 +1,13 @@
 // The controlled engine: deterministic execution of one scenario.
 //
 // Exactly one scenario thread runs at a time, each on its own fiber (see
-// fiber_stacks.hpp). Every instrumented operation first calls schedule(): the
-// strategy picks which runnable thread performs the next operation. Given the
-// same picks the execution is identical, so (scenario, params, picks) is a
+// fiber_stacks.hpp). Every synchronization operation first calls schedule():
+// the strategy picks which runnable thread performs the next operation. Given
+// the same picks the execution is identical, so (scenario, params, picks) is a
 // complete replay token and trace_hash is stable.
+//
+// Shared<T> accesses are recorded and race-checked but, by default, are not
+// scheduling points until a data race has been seen (Granularity below).
 //
 // Detectors run inline on the operations: happens-before races
 // (RaceDetector), lock-order inversions (LockOrderDetector), deadlock (no runnable
@@ -96,16 +99,39 @@ struct RawFinding {
 
 struct ExecutionResult {
   std::vector<RawFinding> findings;
-  std::uint64_t steps = 0;      // scheduling points
-  std::uint64_t decisions = 0;  // points where the strategy chose
+  std::uint64_t steps = 0;      // instrumented operations (the livelock bound counts these)
+  std::uint64_t points = 0;     // scheduling points among them
+  std::uint64_t decisions = 0;  // points where the strategy chose (two or more could run)
 };
 
 // Thrown through scenario code to unwind an aborted execution.
 struct AbortExecution {};
 
+// Where the scheduler may switch threads.
+//
+// `all`: before every instrumented operation.
+// `sync` (default): before every synchronization operation (mutex, semaphore,
+// event, condition variable, atomic, yield), and before Shared<T> accesses
+// only once this engine has seen a data race. The reduction is CHESS's
+// (Musuvathi et al., "Finding and Reproducing Heisenbugs in Concurrent
+// Programs", OSDI 2008): in an execution without data races, a thread's plain
+// accesses between two of its synchronization operations cannot conflict with
+// anything another thread does in between (that would be a race), so running
+// them without a switch reaches the same states, with the same
+// happens-before order, values and verdicts. A racy execution is still
+// found — happens-before does not depend on where the switches fall — and
+// from then on every Shared<T> access is a point, so the bugs a race causes
+// (a lost update) are explored at full granularity. Half of counter/locked's
+// operations are plain accesses: this halves its decisions and switches.
+// A thread that makes kDataRun plain accesses in a row without a point gets
+// one anyway, so a loop spinning on a plain flag lets the writer run (and
+// the race show) instead of exhausting the step bound.
+enum class Granularity : std::uint8_t { sync, all };
+
 struct EngineOptions {
   std::uint64_t max_steps = 100000;  // per execution; beyond it: livelock
   std::size_t stack_size = 256 * 1024;
+  Granularity granularity = Granularity::sync;
 };
 
 class ControlledEngine final : public Runtime {
@@ -119,7 +145,13 @@ class ControlledEngine final : public Runtime {
   std::span<const TraceEntry> trace() const { return {trace_.data(), trace_len_}; }
   // Hash of the last execution's trace: equal on every replay of it.
   std::uint64_t trace_hash() const;
-  const std::vector<std::uint8_t>& schedule() const { return schedule_; }
+  // The picks of the last execution, one per decision (a copy: for tokens).
+  std::vector<std::uint8_t> schedule() const {
+    return {schedule_.begin(), schedule_.begin() + static_cast<std::ptrdiff_t>(schedule_len_)};
+  }
+  // Whether Shared<T> accesses were scheduling points in the last execution
+  // (a replay token records it).
+  bool data_points() const { return data_points_; }
   std::string object_name(ObjectId id) const;
   int threads() const { return n_; }
 
@@ -185,6 +217,7 @@ class ControlledEngine final : public Runtime {
     return decide(yielded);
   }
   int decide(bool yielded);
+  [[gnu::noinline]] void grow_schedule();
   int after_finish();
   // Entry of every operation. Returns false when the operation must be a
   // no-op: outside scenario threads (constructor, check()), or once the
@@ -201,9 +234,18 @@ class ControlledEngine final : public Runtime {
     return abort_pending(releasing);
   }
   bool abort_pending(bool releasing);
+  // A Shared<T> access that is a scheduling point, or in any other unusual
+  // state (outside threads, aborting, step bound). Whether an access is a
+  // point must depend on the execution alone — never on engine state such as
+  // buffer capacities — or a replay would place its points elsewhere.
+  [[gnu::noinline]] void shared_access_slow(ObjectId v, bool write, Loc loc);
+  void check_access(ObjectId v, bool write, Loc loc);
+  static constexpr int kDataRun = 64;
   // A scheduling point: the strategy picks who performs the next operation.
   [[gnu::always_inline]] void schedule(bool yielded) {
     if (++result_.steps > options_.max_steps) [[unlikely]] step_bound_exceeded();
+    ++result_.points;
+    data_run_ = 0;
     const int next = choose(yielded);
     if (next != current_) switch_to(next);
   }
@@ -227,7 +269,7 @@ class ControlledEngine final : public Runtime {
     trace_[trace_len_] = {o, static_cast<std::int16_t>(current_), op, loc};
     return trace_len_++;
   }
-  void grow_trace();
+  [[gnu::noinline]] void grow_trace();
   std::uint64_t last_event() const { return trace_len_ - 1; }
   [[noreturn]] void abort_execution();
 
@@ -267,7 +309,8 @@ class ControlledEngine final : public Runtime {
   std::vector<TraceEntry> trace_;  // storage: its size is the capacity
   std::size_t trace_len_ = 0;
   std::size_t trace_cap_ = 0;      // trace_.size(), kept at hand
-  std::vector<std::uint8_t> schedule_;
+  std::vector<std::uint8_t> schedule_;  // storage, as trace_
+  std::size_t schedule_len_ = 0;
   RaceDetector race_;
   LockOrderDetector lock_order_;
   ExecutionResult result_;
@@ -277,6 +320,9 @@ class ControlledEngine final : public Runtime {
   Strategy* strategy_ = nullptr;
   std::uint64_t runnable_ = 0;   // bit t: thread t is runnable
   std::uint64_t wait_seq_ = 0;
+  int data_run_ = 0;             // Shared<T> accesses since the last scheduling point
+  bool data_points_ = false;     // this execution: Shared<T> accesses are points
+  bool race_seen_ = false;       // a data race was found by an earlier execution
   int current_ = 0;              // running thread; n_ = main context
   int last_ = 0;                 // who switched to the current context
   bool in_threads_ = false;

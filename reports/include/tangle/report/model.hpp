@@ -98,6 +98,7 @@ struct RunReport {
   std::string engine = "controlled";
   std::string strategy = "random";
   int depth = 0;                      // PCT depth (0 when not PCT)
+  std::string granularity;            // controlled engine: sync | all ("" otherwise)
   std::uint64_t seed = 0;
   std::string command;                // the command line that produced it
   double duration_s = 0;

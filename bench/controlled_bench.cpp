@@ -1,7 +1,14 @@
-// Controlled-engine speed per built-in scenario: executions per second and
-// nanoseconds per scheduling point, and — where a Relacy model of the same
-// scenario exists (bench/relacy/, same threads and operations) — Relacy's
-// random scheduler on the same scenario in the same run, with the ratio.
+// Controlled-engine speed per built-in scenario: executions per second,
+// nanoseconds per scheduling point and per instrumented operation, and —
+// where a Relacy model of the same scenario exists (bench/relacy/, same
+// threads and operations) — Relacy's random scheduler on the same scenario in
+// the same run, with the ratios: tangle's default strategy (pct) and its
+// random strategy, each against Relacy's random scheduler.
+//
+// Granularity: tangle's default (`sync`) schedules at synchronization
+// operations and, once a race was seen, at Shared<T> accesses; Relacy at
+// every operation. The benchmarks named .../all run tangle with
+// --granularity all, operation for operation like Relacy.
 //
 //   build/release/bench/controlled_bench                      # table at the end
 //   build/release/bench/controlled_bench --benchmark_format=json
@@ -26,27 +33,37 @@ namespace {
 
 using tangle::detail::ControlledEngine;
 
+// executions/s by "engine/scenario/strategy[/all]" minus the engine prefix.
 std::map<std::string, double> g_tangle_rate, g_relacy_rate;
 
-void BM_Controlled(benchmark::State& state, const std::string& name, const std::string& strategy) {
+void BM_Controlled(benchmark::State& state, const std::string& name, const std::string& strategy,
+                   tangle::detail::Granularity granularity) {
   const tangle::ScenarioInfo* info = tangle::find_scenario(name);
   tangle::detail::RunOptions options;
   options.strategy = strategy;
-  ControlledEngine engine(*info, tangle::Params(info->defaults));
+  tangle::detail::EngineOptions engine_options;
+  engine_options.granularity = granularity;
+  ControlledEngine engine(*info, tangle::Params(info->defaults), engine_options);
   auto s = tangle::detail::make_strategy(options);
-  std::uint64_t i = 0, steps = 0;
+  std::uint64_t i = 0, ops = 0, points = 0, decisions = 0;
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     const auto& result = engine.run(*s, tangle::detail::mix_seed(1, i++));
-    steps += result.steps;
+    ops += result.steps;
+    points += result.points;
+    decisions += result.decisions;
     benchmark::DoNotOptimize(result.steps);
   }
   const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-  state.counters["executions/s"] = benchmark::Counter(static_cast<double>(i), benchmark::Counter::kIsRate);
-  state.counters["points/exec"] = static_cast<double>(steps) / static_cast<double>(i);
+  const double n = static_cast<double>(i);
+  state.counters["executions/s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
+  state.counters["ops/exec"] = static_cast<double>(ops) / n;        // instrumented operations
+  state.counters["points/exec"] = static_cast<double>(points) / n;  // scheduling points among them
+  state.counters["decisions/exec"] = static_cast<double>(decisions) / n;
   // Wall time of the whole execution (fresh scenario, resets, checks
-  // included) divided by its scheduling points.
-  state.counters["ns/point"] = ns / static_cast<double>(steps);
+  // included) divided by its scheduling points, and by its operations.
+  state.counters["ns/point"] = points > 0 ? ns / static_cast<double>(points) : 0.0;
+  state.counters["ns/op"] = ns / static_cast<double>(ops);
 }
 
 #ifdef TANGLE_WITH_RELACY
@@ -72,12 +89,7 @@ class TableReporter : public benchmark::ConsoleReporter {
       const std::string name = run.benchmark_name();
       const auto slash = name.find('/');
       const std::string engine = name.substr(0, slash);
-      std::string scenario = name.substr(slash + 1);
-      if (auto suffix = scenario.rfind("/random"); suffix != std::string::npos && engine == "controlled")
-        scenario.resize(suffix);
-      else if (engine == "controlled")
-        continue;  // the ratio compares like with like: random vs random
-      (engine == "controlled" ? g_tangle_rate : g_relacy_rate)[scenario] = it->second.value;
+      (engine == "controlled" ? g_tangle_rate : g_relacy_rate)[name.substr(slash + 1)] = it->second.value;
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -86,10 +98,13 @@ class TableReporter : public benchmark::ConsoleReporter {
 }  // namespace
 
 int main(int argc, char** argv) {
+  using tangle::detail::Granularity;
   for (const tangle::ScenarioInfo* info : tangle::registered_scenarios())
     for (const char* strategy : {"random", "pct"})
-      benchmark::RegisterBenchmark(("controlled/" + info->name + "/" + strategy).c_str(), BM_Controlled,
-                                   info->name, std::string(strategy));
+      for (Granularity g : {Granularity::sync, Granularity::all})
+        benchmark::RegisterBenchmark(
+            ("controlled/" + info->name + "/" + strategy + (g == Granularity::all ? "/all" : "")).c_str(),
+            BM_Controlled, info->name, std::string(strategy), g);
 #ifdef TANGLE_WITH_RELACY
   for (const std::string& name : tangle::relacy_bench::scenarios())
     benchmark::RegisterBenchmark(("relacy/" + name).c_str(), BM_Relacy, name);
@@ -99,11 +114,21 @@ int main(int argc, char** argv) {
   TableReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   if (!g_relacy_rate.empty()) {
-    std::printf("\n%-26s %16s %16s %8s\n", "scenario (random)", "tangle exec/s", "relacy exec/s", "ratio");
+    // Executions/s; ratios against Relacy's random scheduler. "all": tangle
+    // with --granularity all (a point at every operation, as Relacy).
+    auto rate = [](const std::string& key) {
+      auto it = g_tangle_rate.find(key);
+      return it == g_tangle_rate.end() ? 0.0 : it->second;
+    };
+    std::printf("\nexecutions/s, and ratio to Relacy's random scheduler\n");
+    std::printf("%-24s %11s %11s %11s %11s %11s   %6s %6s %6s %6s\n", "scenario", "relacy", "pct", "random",
+                "pct/all", "random/all", "pct", "random", "p/all", "r/all");
     for (const auto& [name, relacy] : g_relacy_rate) {
-      auto it = g_tangle_rate.find(name);
-      if (it == g_tangle_rate.end()) continue;
-      std::printf("%-26s %16.0f %16.0f %7.2fx\n", name.c_str(), it->second, relacy, it->second / relacy);
+      const double r[4] = {rate(name + "/pct"), rate(name + "/random"), rate(name + "/pct/all"),
+                           rate(name + "/random/all")};
+      if (r[0] == 0 && r[1] == 0) continue;
+      std::printf("%-24s %11.0f %11.0f %11.0f %11.0f %11.0f   %5.2fx %5.2fx %5.2fx %5.2fx\n", name.c_str(), relacy,
+                  r[0], r[1], r[2], r[3], r[0] / relacy, r[1] / relacy, r[2] / relacy, r[3] / relacy);
     }
   }
   benchmark::Shutdown();

@@ -24,18 +24,26 @@ namespace {
 
 class PctStrategy final : public Strategy {
  public:
-  explicit PctStrategy(int depth) : depth_(std::max(1, depth)) {}
+  explicit PctStrategy(int depth) : depth_(std::max(1, depth)) {
+    change_points_.reserve(static_cast<std::size_t>(depth_ - 1));
+  }
 
   void new_execution(std::uint64_t seed, int threads) override {
     rng_.reseed(seed);
-    priority_.resize(static_cast<std::size_t>(threads));
     for (int i = 0; i < threads; ++i) priority_[i] = depth_ + i;
     // Fisher–Yates with our own RNG (std::shuffle is implementation-defined).
     for (int i = threads - 1; i > 0; --i)
       std::swap(priority_[i], priority_[rng_.below(static_cast<std::uint32_t>(i + 1))]);
+    // Change point i (1..d-1) at a decision drawn in [1, k], kept sorted by
+    // decision (ties in i order) so pick() looks at the next one only.
     change_points_.clear();
-    for (int i = 1; i < depth_; ++i)
-      change_points_.push_back(1 + rng_.below(static_cast<std::uint32_t>(k_)));
+    for (int i = 1; i < depth_; ++i) {
+      const ChangePoint c{1 + rng_.below(static_cast<std::uint32_t>(k_)), i};
+      auto at = change_points_.end();
+      while (at != change_points_.begin() && (at - 1)->decision > c.decision) --at;
+      change_points_.insert(at, c);
+    }
+    next_ = 0;
     decision_ = 0;
     lowest_ = -depth_;  // yields go below the change-point priorities
   }
@@ -44,12 +52,11 @@ class PctStrategy final : public Strategy {
     ++decision_;
     if (yielded && current >= 0) priority_[current] = --lowest_;
     int best = highest(runnable);
-    for (std::size_t i = 0; i < change_points_.size(); ++i)
-      if (change_points_[i] == decision_) {
-        // Change point i+1 of d-1: priorities 1..d-1 sit below the initial ones.
-        priority_[best] = static_cast<int>(i) + 1 - depth_;
-        best = highest(runnable);
-      }
+    for (; next_ < change_points_.size() && change_points_[next_].decision == decision_; ++next_) {
+      // Change point i of d-1: priorities 1..d-1 sit below the initial ones.
+      priority_[best] = change_points_[next_].index - depth_;
+      best = highest(runnable);
+    }
     return best;
   }
 
@@ -58,6 +65,10 @@ class PctStrategy final : public Strategy {
   }
 
  private:
+  struct ChangePoint {
+    std::uint64_t decision;
+    int index;  // 1..d-1
+  };
   int highest(std::uint64_t runnable) const {
     int best = std::countr_zero(runnable);
     for (std::uint64_t m = runnable & (runnable - 1); m != 0; m &= m - 1) {
@@ -69,8 +80,9 @@ class PctStrategy final : public Strategy {
 
   int depth_;
   Rng rng_;
-  std::vector<int> priority_;
-  std::vector<std::uint64_t> change_points_;
+  int priority_[64];                        // per thread (the engine allows 64)
+  std::vector<ChangePoint> change_points_;  // sorted by decision
+  std::size_t next_ = 0;                    // the first change point not yet reached
   std::uint64_t decision_ = 0;
   std::uint64_t k_ = 16;  // first guess; replaced by the largest seen
   int lowest_ = 0;

@@ -88,7 +88,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   strategy.new_execution(seed, n_);
   result_.findings.clear();
   result_.steps = result_.points = result_.decisions = 0;
-  data_points_ = options_.granularity == Granularity::all || race_seen_;
+  flags_.data_points = options_.granularity == Granularity::all || race_seen_;
   data_run_ = 0;
   trace_len_ = 0;
   schedule_len_ = 0;
@@ -96,8 +96,8 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   lock_order_.reset();
   race_.reset(n_);
   wait_seq_ = 0;
-  aborting_ = false;
-  in_threads_ = false;
+  flags_.aborting = false;
+  flags_.in_threads = false;
   for (auto& t : threads_) {
     t.status = Status::runnable;
     t.blocked_on = kNoObject;
@@ -124,14 +124,14 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   if (constructed) {
     stacks_.tsan_begin_execution(n_);
     for (int i = 0; i < n_; ++i) ctx_[i] = stacks_.make(i, &ControlledEngine::fiber_entry);
-    in_threads_ = true;
+    flags_.in_threads = true;
     current_ = n_;
     // The first pick is a decision too: who starts matters.
     switch_to(choose(false));
     // Back on the main context: every fiber has finished.
-    in_threads_ = false;
+    flags_.in_threads = false;
     stacks_.tsan_end_execution(n_);
-    if (!aborting_) {
+    if (!flags_.aborting) {
       try {
         scenario_->check();
       } catch (const std::exception& e) {
@@ -174,7 +174,7 @@ void ControlledEngine::fiber_entry(Transfer t) {
 }
 
 void ControlledEngine::thread_body(int index) {
-  if (!aborting_) {
+  if (!flags_.aborting) {
     try {
       record(EventOp::thread_start, kNoObject, {});
       scenario_->thread(index);
@@ -184,11 +184,11 @@ void ControlledEngine::thread_body(int index) {
       add_finding({FindingKind::crash,
                    thread_name(index) + " threw " + typeid(e).name() + ": " + e.what(),
                    {index}, {}, {}, {}});
-      aborting_ = true;
+      flags_.aborting = true;
     } catch (...) {
       add_finding({FindingKind::crash, thread_name(index) + " threw a non-standard exception",
                    {index}, {}, {}, {}});
-      aborting_ = true;
+      flags_.aborting = true;
     }
   }
   threads_[index].status = Status::finished;
@@ -212,7 +212,7 @@ void ControlledEngine::switch_to(int next) {
 // nobody runnable but somebody blocked is a deadlock; while aborting, every
 // unfinished fiber in turn (to unwind it); then the main context.
 int ControlledEngine::after_finish() {
-  if (!aborting_) {
+  if (!flags_.aborting) {
     if (runnable_ != 0) return choose(false);
     for (const auto& t : threads_)
       if (t.status == Status::blocked) {
@@ -223,7 +223,7 @@ int ControlledEngine::after_finish() {
         break;
       }
   }
-  if (aborting_)
+  if (flags_.aborting)
     for (int i = 0; i < n_; ++i)
       if (threads_[i].status != Status::finished) return i;
   return n_;
@@ -272,7 +272,7 @@ void ControlledEngine::block_on(ObjectId o, Loc loc) {
   const int next = choose(false);
   if (next < 0) report_deadlock();
   switch_to(next);
-  if (aborting_) throw AbortExecution{};
+  if (flags_.aborting) throw AbortExecution{};
 }
 
 void ControlledEngine::grow_schedule() {
@@ -285,7 +285,7 @@ void ControlledEngine::grow_trace() {
 }
 
 void ControlledEngine::abort_execution() {
-  aborting_ = true;
+  flags_.aborting = true;
   throw AbortExecution{};
 }
 
@@ -387,7 +387,7 @@ void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
                      (o.owner < 0 ? std::string("nobody holds")
                                   : "is held by " + thread_name(o.owner)),
                  {current_}, {loc}, {last_event()}, {}});
-    aborting_ = true;  // no throw here: unlock often runs in a destructor
+    flags_.aborting = true;  // no throw here: unlock often runs in a destructor
     return;
   }
   if (--o.recursion > 0) return;
@@ -409,6 +409,11 @@ void ControlledEngine::note_nested_lock(ObjectId m, Loc loc) {
         add_finding({FindingKind::lock_order_inversion, std::move(inv.message), std::move(inv.threads),
                      std::move(inv.locs), {last_event()}, std::move(inv.cycle)});
       });
+  // Only edges now in the graph: a refused one (a cycle) must be looked at
+  // again when another request closes it from elsewhere.
+  for (const auto& h : t.held)
+    if (h.mutex < 64 && lock_order_.has_edge(objects_[h.mutex].node, to))
+      objects_[m].ordered_after |= 1ULL << h.mutex;
 }
 
 std::string ControlledEngine::node_name(int node) const {
@@ -452,7 +457,7 @@ void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
                      std::to_string(o.count + n) + " above its bound " + std::to_string(o.initial) +
                      ": it was released more often than acquired",
                  {current_}, {loc}, {last_event()}, {}});
-    aborting_ = true;  // no throw here: release often runs in a destructor
+    flags_.aborting = true;  // no throw here: release often runs in a destructor
     return;
   }
   o.count += n;
@@ -552,7 +557,7 @@ void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
 // Not a scheduling point in the common case (Granularity): then only the step
 // count, the trace and the race check, with no call on the way.
 void ControlledEngine::shared_access(ObjectId v, bool write, Loc loc) {
-  if (!in_threads_ || data_points_ || aborting_ || ++data_run_ >= kDataRun ||
+  if (flags_.word() != Flags::kQuietRunning || ++data_run_ >= kDataRun ||
       result_.steps >= options_.max_steps) [[unlikely]]
     return shared_access_slow(v, write, loc);
   ++result_.steps;
@@ -624,9 +629,9 @@ void ControlledEngine::yield(bool spinning, Loc loc) {
 }
 
 void ControlledEngine::check_failed(const std::string& message, Loc loc) {
-  if (aborting_ && std::uncaught_exceptions() > 0) return;
+  if (flags_.aborting && std::uncaught_exceptions() > 0) return;
   std::uint64_t ev = 0;
-  if (in_threads_) {
+  if (flags_.in_threads) {
     ev = record(EventOp::check_failed, kNoObject, loc);
   } else {
     // check(): after the threads; the event closes the trace.
@@ -636,7 +641,7 @@ void ControlledEngine::check_failed(const std::string& message, Loc loc) {
     current_ = running;
   }
   add_finding({FindingKind::invariant_violation, message,
-               in_threads_ ? std::vector<int>{current_} : std::vector<int>{}, {loc}, {ev}, {}});
+               flags_.in_threads ? std::vector<int>{current_} : std::vector<int>{}, {loc}, {ev}, {}});
 }
 
 // ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@
 // Runtime for the duration of run().
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <memory>
@@ -151,7 +152,7 @@ class ControlledEngine final : public Runtime {
   }
   // Whether Shared<T> accesses were scheduling points in the last execution
   // (a replay token records it).
-  bool data_points() const { return data_points_; }
+  bool data_points() const { return flags_.data_points; }
   std::string object_name(ObjectId id) const;
   int threads() const { return n_; }
 
@@ -177,7 +178,7 @@ class ControlledEngine final : public Runtime {
   void atomic_notify(ObjectId a, bool all, Loc loc) override;
   void yield(bool spinning, Loc loc) override;
   void check_failed(const std::string& message, Loc loc) override;
-  int thread_index() const override { return in_threads_ ? current_ : -1; }
+  int thread_index() const override { return flags_.in_threads ? current_ : -1; }
 
  private:
   enum class Status : std::uint8_t { runnable, blocked, finished };
@@ -202,6 +203,7 @@ class ControlledEngine final : public Runtime {
     std::int64_t count = 0;       // semaphores; event flag
     std::int64_t initial = 0;
     std::uint64_t waiters = 0;    // bit t: thread t is blocked on this object
+    std::uint64_t ordered_after = 0;  // bit j: lock-order edge object j → this (j < 64) noted
     int sync = -1;                // race-detector clock, made on first use
     int var = -1;                 // race-detector variable
     int node = -1;                // lock-order graph node, made on first nesting
@@ -226,10 +228,10 @@ class ControlledEngine final : public Runtime {
   // notify, atomic store): those run in destructors, where throwing
   // AbortExecution would call std::terminate. Any other operation throws it.
   [[gnu::always_inline]] bool begin(bool yielded = false, bool releasing = false) {
-    if (!in_threads_) [[unlikely]] return false;
-    if (!aborting_) [[likely]] {
+    if (!flags_.in_threads) [[unlikely]] return false;
+    if (!flags_.aborting) [[likely]] {
       schedule(yielded);
-      if (!aborting_) [[likely]] return true;
+      if (!flags_.aborting) [[likely]] return true;
     }
     return abort_pending(releasing);
   }
@@ -279,8 +281,13 @@ class ControlledEngine final : public Runtime {
   [[gnu::always_inline]] void release_mutex(ObjectState& o, ObjectId m);
   // Lock order is noted when the lock is requested, so a run that deadlocks
   // on these two locks still reports the inversion.
+  // Requests whose every held→m edge is already in this execution's graph
+  // change nothing and are skipped here (ObjectState::ordered_after).
   void note_lock_order(ObjectId m, Loc loc) {
-    if (!threads_[current_].held.empty()) note_nested_lock(m, loc);
+    const auto& held = threads_[current_].held;
+    if (held.empty()) return;
+    for (const auto& h : held)
+      if (h.mutex >= 64 || ((objects_[m].ordered_after >> h.mutex) & 1) == 0) return note_nested_lock(m, loc);
   }
   void note_nested_lock(ObjectId m, Loc loc);
   std::string node_name(int lock_node) const;
@@ -321,12 +328,23 @@ class ControlledEngine final : public Runtime {
   std::uint64_t runnable_ = 0;   // bit t: thread t is runnable
   std::uint64_t wait_seq_ = 0;
   int data_run_ = 0;             // Shared<T> accesses since the last scheduling point
-  bool data_points_ = false;     // this execution: Shared<T> accesses are points
   bool race_seen_ = false;       // a data race was found by an earlier execution
   int current_ = 0;              // running thread; n_ = main context
   int last_ = 0;                 // who switched to the current context
-  bool in_threads_ = false;
-  bool aborting_ = false;
+  // The state every operation tests first, in one word so the common case
+  // is one compare (Flags::kQuietRunning).
+  struct Flags {
+    bool in_threads = false;   // scenario threads are running (not ctor/check())
+    bool aborting = false;     // the execution is being unwound
+    bool data_points = false;  // this execution: Shared<T> accesses are points
+    bool unused = false;
+    // In threads, not aborting, Shared<T> accesses not points.
+    static constexpr std::uint32_t kQuietRunning = std::bit_cast<std::uint32_t>(
+        std::array<bool, 4>{true, false, false, false});
+    std::uint32_t word() const { return std::bit_cast<std::uint32_t>(*this); }
+  };
+  static_assert(sizeof(Flags) == 4);
+  Flags flags_;
 };
 
 }  // namespace tangle::detail

@@ -14,27 +14,22 @@
 namespace tangle::detail {
 
 void GraphCycles::reset() {
-  // Adjacency lists stay allocated for the next execution's nodes.
+  // Adjacency lists, ranks and marks stay allocated for the next execution's
+  // nodes (visited_ is all zero between calls: every search clears its marks).
   nodes_ = 0;
-  rank_.clear();
-  visited_.clear();
 }
 
 int GraphCycles::add_node() {
   if (nodes_ == out_.size()) {
     out_.emplace_back();
     in_.emplace_back();
+    rank_.push_back(0);
+    visited_.push_back(0);
   }
   out_[nodes_].clear();
   in_[nodes_].clear();
-  rank_.push_back(static_cast<int>(nodes_));  // new nodes go last: no edges yet
-  visited_.push_back(0);
+  rank_[nodes_] = static_cast<int>(nodes_);  // new nodes go last: no edges yet
   return static_cast<int>(nodes_++);
-}
-
-bool GraphCycles::has_edge(int x, int y) const {
-  const auto& o = out_[x];
-  return std::find(o.begin(), o.end(), y) != o.end();
 }
 
 bool GraphCycles::insert_edge(int x, int y) {

@@ -25,7 +25,11 @@ class GraphCycles {
   int add_node();
   int size() const { return static_cast<int>(nodes_); }
   bool insert_edge(int x, int y);
-  bool has_edge(int x, int y) const;
+  bool has_edge(int x, int y) const {
+    for (int z : out_[static_cast<std::size_t>(x)])
+      if (z == y) return true;
+    return false;
+  }
   std::vector<int> find_path(int x, int y) const;
 
  private:

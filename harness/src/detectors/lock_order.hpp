@@ -39,6 +39,7 @@ class LockOrderDetector {
     edges_.clear();
   }
   int add_lock() { return graph_.add_node(); }
+  bool has_edge(int from, int to) const { return graph_.has_edge(from, to); }
 
   // `thread` requests lock node `to` at `loc` while holding `held` locks:
   // `held_at(i)` gives the i-th as {node, where it was locked}. `name_of(node)`

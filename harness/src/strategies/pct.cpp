@@ -38,10 +38,9 @@ class PctStrategy final : public Strategy {
     // decision (ties in i order) so pick() looks at the next one only.
     change_points_.clear();
     for (int i = 1; i < depth_; ++i) {
-      const ChangePoint c{1 + rng_.below(static_cast<std::uint32_t>(k_)), i};
-      auto at = change_points_.end();
-      while (at != change_points_.begin() && (at - 1)->decision > c.decision) --at;
-      change_points_.insert(at, c);
+      change_points_.push_back({1 + rng_.below(static_cast<std::uint32_t>(k_)), i});
+      for (std::size_t j = change_points_.size() - 1; j > 0 && change_points_[j - 1].decision > change_points_[j].decision; --j)
+        std::swap(change_points_[j - 1], change_points_[j]);
     }
     next_ = 0;
     decision_ = 0;

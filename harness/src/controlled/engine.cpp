@@ -200,13 +200,6 @@ void ControlledEngine::thread_body(int index) {
   __builtin_unreachable();  // a finished fiber is never resumed
 }
 
-void ControlledEngine::switch_to(int next) {
-  last_ = current_;
-  current_ = next;
-  Transfer t = switch_fiber(stacks_.tsan_fiber(next == n_ ? -1 : next), ctx_[next], this);
-  // Resumed: `last_` is whoever switched to us; keep its context.
-  ctx_[last_] = t.fctx;
-}
 
 // Who runs after a thread finished: the strategy's pick among the runnable;
 // nobody runnable but somebody blocked is a deadlock; while aborting, every

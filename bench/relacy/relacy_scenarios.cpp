@@ -9,8 +9,11 @@
 //   * shared plain data is an rl::var<T> (so Relacy checks it for data races), accessed
 //     as `x($)`; `$` attaches file/line debug info to each operation;
 //   * every operation of the tangle scenario maps to exactly one Relacy operation
-//     (lock, unlock, var load/store, atomic RMW, condvar wait/notify), so the models do
-//     the same work per execution as tangle's scenarios;
+//     (lock, unlock, var load/store, atomic RMW, condvar wait/notify, semaphore
+//     wait/post, event set/reset/wait — Relacy's own semaphore and event, as
+//     tangle-relacy uses), so the models do the same work per execution as tangle's
+//     scenarios; state tangle does not instrument (BoundedQueue's buffer) is plain
+//     memory here too;
 //   * state is (re)initialised in before(): Relacy constructs a fresh test-suite object
 //     for every execution and runs before() / thread(i) / after() on it.
 #include "relacy_scenarios.hpp"
@@ -34,68 +37,35 @@ namespace {
 // Building blocks shared by several models (same shapes as tangle's scenario helpers)
 // ---------------------------------------------------------------------------------
 
-// Counting semaphore built from mutex + condition variable + int count
-// (tangle: semaphore/bounded). Relacy condvars allow spurious wake-ups, hence `while`.
+struct Tag;  // Relacy's primitives take a tag type
+
+// tangle::BoundedSemaphore: Relacy's semaphore with its maximum at the initial
+// count (one Relacy operation per acquire / release, as in tangle).
 class Semaphore {
 public:
-    void init(int count) { count_($) = count; }
-
-    void acquire() {
-        m_.lock($);
-        while (count_($) == 0) cv_.wait(m_, $);
-        --count_($);
-        m_.unlock($);
-    }
-
+    void init(int count) { s_.init(false, count, count, $); }
+    void deinit() { s_.deinit($); }
+    void acquire() { s_.wait(false, false, $); }
     void release() {
-        m_.lock($);
-        ++count_($);
-        cv_.notify_one($);
-        m_.unlock($);
+        unsigned previous = 0;
+        s_.post(1, previous, $);
     }
 
 private:
-    rl::mutex m_;
-    rl::condition_variable cv_;
-    rl::var<int> count_;
+    rl::semaphore<Tag> s_;
 };
 
-// Manual-reset event built from mutex + condition variable + bool flag
-// (tangle: event/gate).
+// tangle::Event: Relacy's manual-reset event.
 class Event {
 public:
-    void init() { flag_($) = false; }
-
-    void set() {
-        m_.lock($);
-        flag_($) = true;
-        cv_.notify_all($);
-        m_.unlock($);
-    }
-
-    void clear() {
-        m_.lock($);
-        flag_($) = false;
-        m_.unlock($);
-    }
-
-    void wait() {
-        m_.lock($);
-        while (!flag_($)) cv_.wait(m_, $);
-        m_.unlock($);
-    }
-
-    bool is_set() {
-        m_.lock($);
-        bool const set = flag_($);
-        m_.unlock($);
-        return set;
-    }
+    void init() { e_.init(/*manual_reset=*/true, /*initial_state=*/false, $); }
+    void deinit() { e_.deinit($); }
+    void set() { e_.set($); }
+    void clear() { e_.reset($); }
+    void wait() { e_.wait(false, false, $); }
 
 private:
-    rl::mutex m_;
-    rl::condition_variable cv_;
-    rl::var<bool> flag_;
+    rl::generic_event e_;
 };
 
 // ---------------------------------------------------------------------------------
@@ -163,18 +133,25 @@ struct RlockRecursive : rl::test_suite<RlockRecursive, 2> {
 };
 
 // ---------------------------------------------------------------------------------
-// 4. deadlock/ordered — 2 threads both take A then B. Clean.
+// 4. deadlock/ordered — 2 threads both take A then B and increment a counter
+//    under both. Clean.
 // ---------------------------------------------------------------------------------
 struct DeadlockOrdered : rl::test_suite<DeadlockOrdered, 2> {
     rl::mutex a;
     rl::mutex b;
+    rl::var<int> moved;
+
+    void before() { moved($) = 0; }
 
     void thread(unsigned) {
         a.lock($);
         b.lock($);
+        moved($) = moved($) + 1;  // var load + store
         b.unlock($);
         a.unlock($);
     }
+
+    void after() { RL_ASSERT(moved($) == 2); }
 };
 
 // ---------------------------------------------------------------------------------
@@ -219,7 +196,10 @@ struct SemaphoreBounded : rl::test_suite<SemaphoreBounded, 5> {
         sem.release();
     }
 
-    void after() { RL_ASSERT(inside($).load() == 0); }
+    void after() {
+        RL_ASSERT(inside($).load() == 0);
+        sem.deinit();
+    }
 };
 
 // ---------------------------------------------------------------------------------
@@ -287,84 +267,80 @@ struct EventGate : rl::test_suite<EventGate, 2> {
             people();
     }
 
-    void after() { RL_ASSERT(entered($) == kPersons); }
+    void after() {
+        RL_ASSERT(entered($) == kPersons);
+        event.deinit();
+    }
 };
 
 // ---------------------------------------------------------------------------------
-// 8. prodcons/bounded-queue — 1 producer (thread 0) puts items 0..3 into a bounded
-//    FIFO of capacity 2; 2 consumers (threads 1, 2) get 2 items each. Queue = mutex
-//    + not_full / not_empty condvars + ring buffer of rl::var<int>. Clean: every
-//    item is consumed exactly once, and each consumer sees the producer's items in
-//    increasing order.
+// 8. prodcons/bounded-queue — 2 producers (threads 0, 1) put 2 items each into a
+//    bounded FIFO of capacity 2; 2 consumers (threads 2, 3) get 2 items each.
+//    Queue = mutex + not_full / not_empty condvars + a ring buffer in plain memory
+//    (tangle's BoundedQueue keeps a std::deque, which tangle does not instrument
+//    either). Clean: every item is consumed exactly once, and each consumer sees
+//    each producer's items in order.
 // ---------------------------------------------------------------------------------
-struct ProdconsBoundedQueue : rl::test_suite<ProdconsBoundedQueue, 3> {
+struct ProdconsBoundedQueue : rl::test_suite<ProdconsBoundedQueue, 4> {
     static constexpr int kCapacity = 2;
+    static constexpr int kProducers = 2;
     static constexpr int kConsumers = 2;
-    static constexpr int kItemsPerConsumer = 2;
-    static constexpr int kItems = kConsumers * kItemsPerConsumer;
+    static constexpr int kItemsPerProducer = 2;
+    static constexpr int kItemsPerConsumer = kProducers * kItemsPerProducer / kConsumers;
+    static constexpr int kStride = 1000;  // item = producer * kStride + sequence
 
     rl::mutex m;
     rl::condition_variable not_full;
     rl::condition_variable not_empty;
-    rl::var<int> buf[kCapacity];
-    rl::var<int> head;  // next slot to get
-    rl::var<int> tail;  // next slot to put
-    rl::var<int> size;
+    int buf[kCapacity];  // guarded by m
+    int head = 0, size = 0;
+    int got[kConsumers][kItemsPerConsumer];  // row c: written by consumer c only
 
-    // Bookkeeping for after(): each row is written only by its own consumer thread
-    // and read after all threads joined, so plain ints are fine (not part of the model).
-    int got[kConsumers][kItemsPerConsumer];
-
-    void before() {
-        for (auto& slot : buf) slot($) = -1;
-        head($) = 0;
-        tail($) = 0;
-        size($) = 0;
-    }
+    void before() { head = size = 0; }
 
     void put(int item) {
         m.lock($);
-        while (size($) == kCapacity) not_full.wait(m, $);
-        int const t = tail($);
-        buf[t]($) = item;
-        tail($) = (t + 1) % kCapacity;
-        size($) = size($) + 1;
+        while (size == kCapacity) not_full.wait(m, $);
+        buf[(head + size) % kCapacity] = item;
+        ++size;
         not_empty.notify_one($);
         m.unlock($);
     }
 
     int get() {
         m.lock($);
-        while (size($) == 0) not_empty.wait(m, $);
-        int const h = head($);
-        int const item = buf[h]($);
-        head($) = (h + 1) % kCapacity;
-        size($) = size($) - 1;
+        while (size == 0) not_empty.wait(m, $);
+        int const item = buf[head];
+        head = (head + 1) % kCapacity;
+        --size;
         not_full.notify_one($);
         m.unlock($);
         return item;
     }
 
     void thread(unsigned index) {
-        if (index == 0) {
-            for (int i = 0; i < kItems; ++i) put(i);
+        if (index < kProducers) {
+            for (int i = 0; i < kItemsPerProducer; ++i) put(static_cast<int>(index) * kStride + i);
         } else {
-            for (int k = 0; k < kItemsPerConsumer; ++k) got[index - 1][k] = get();
+            for (int k = 0; k < kItemsPerConsumer; ++k) got[index - kProducers][k] = get();
         }
     }
 
     void after() {
-        int seen[kItems] = {};
+        int seen[kProducers][kItemsPerProducer] = {};
         for (int c = 0; c < kConsumers; ++c) {
+            int last[kProducers] = {-1, -1};
             for (int k = 0; k < kItemsPerConsumer; ++k) {
-                int const item = got[c][k];
-                RL_ASSERT(item >= 0 && item < kItems);
-                seen[item] += 1;
-                if (k > 0) RL_ASSERT(got[c][k - 1] < item);  // in order per producer
+                int const producer = got[c][k] / kStride, seq = got[c][k] % kStride;
+                RL_ASSERT(producer >= 0 && producer < kProducers && seq < kItemsPerProducer);
+                RL_ASSERT(seq > last[producer]);  // in order per producer
+                last[producer] = seq;
+                seen[producer][seq] += 1;
             }
         }
-        for (int i = 0; i < kItems; ++i) RL_ASSERT(seen[i] == 1);
-        RL_ASSERT(size($) == 0);
+        for (auto& row : seen)
+            for (int count : row) RL_ASSERT(count == 1);
+        RL_ASSERT(size == 0);
     }
 };
 

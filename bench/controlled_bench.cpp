@@ -45,13 +45,14 @@ void BM_Controlled(benchmark::State& state, const std::string& name, const std::
   engine_options.granularity = granularity;
   ControlledEngine engine(*info, tangle::Params(info->defaults), engine_options);
   auto s = tangle::detail::make_strategy(options);
-  std::uint64_t i = 0, ops = 0, points = 0, decisions = 0;
+  std::uint64_t i = 0, ops = 0, points = 0, decisions = 0, switches = 0;
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     const auto& result = engine.run(*s, tangle::detail::mix_seed(1, i++));
     ops += result.steps;
     points += result.points;
     decisions += result.decisions;
+    switches += result.switches;
     benchmark::DoNotOptimize(result.steps);
   }
   const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
@@ -60,6 +61,7 @@ void BM_Controlled(benchmark::State& state, const std::string& name, const std::
   state.counters["ops/exec"] = static_cast<double>(ops) / n;        // instrumented operations
   state.counters["points/exec"] = static_cast<double>(points) / n;  // scheduling points among them
   state.counters["decisions/exec"] = static_cast<double>(decisions) / n;
+  state.counters["switches/exec"] = static_cast<double>(switches) / n;
   // Wall time of the whole execution (fresh scenario, resets, checks
   // included) divided by its scheduling points, and by its operations.
   state.counters["ns/point"] = points > 0 ? ns / static_cast<double>(points) : 0.0;

@@ -87,7 +87,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
   strategy_ = &strategy;
   strategy.new_execution(seed, n_);
   result_.findings.clear();
-  result_.steps = result_.points = result_.decisions = 0;
+  result_.steps = result_.points = result_.decisions = result_.switches = 0;
   flags_.data_points = options_.granularity == Granularity::all || race_seen_;
   data_run_ = 0;
   trace_len_ = 0;
@@ -196,6 +196,7 @@ void ControlledEngine::thread_body(int index) {
   const int next = after_finish();
   last_ = index;
   current_ = next;
+  ++result_.switches;
   switch_fiber(stacks_.tsan_fiber(next == n_ ? -1 : next), ctx_[next], this);
   __builtin_unreachable();  // a finished fiber is never resumed
 }

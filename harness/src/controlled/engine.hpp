@@ -103,6 +103,7 @@ struct ExecutionResult {
   std::uint64_t steps = 0;      // instrumented operations (the livelock bound counts these)
   std::uint64_t points = 0;     // scheduling points among them
   std::uint64_t decisions = 0;  // points where the strategy chose (two or more could run)
+  std::uint64_t switches = 0;   // fiber switches, the main context's included
 };
 
 // Thrown through scenario code to unwind an aborted execution.
@@ -219,6 +220,7 @@ class ControlledEngine final : public Runtime {
   [[gnu::always_inline]] void switch_to(int next) {
     last_ = current_;
     current_ = next;
+    ++result_.switches;
     Transfer t = switch_fiber(stacks_.tsan_fiber(next == n_ ? -1 : next), ctx_[next], this);
     // Resumed: `last_` is whoever switched to us; keep its context.
     ctx_[last_] = t.fctx;

@@ -5,6 +5,7 @@
 // can run; the sequence of picks is the schedule a replay token records.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <memory>
@@ -29,8 +30,22 @@ class Strategy {
   virtual void end_execution(std::uint64_t decisions) { (void)decisions; }
 };
 
-// The r-th (0-based) thread of a bit set, counting from thread 0.
+// kNthThread[set][r]: the r-th set bit of an 8-bit set.
+inline constexpr auto kNthThread = [] {
+  std::array<std::array<std::uint8_t, 8>, 256> table{};
+  for (unsigned set = 0; set < 256; ++set) {
+    unsigned k = 0;
+    for (std::uint8_t bit = 0; bit < 8; ++bit)
+      if ((set >> bit) & 1) table[set][k++] = bit;
+  }
+  return table;
+}();
+
+// The r-th (0-based) thread of a bit set, counting from thread 0. Threads
+// 0-7 by one table load: a loop of r steps exits after a random count, a
+// mispredicted branch at every random pick (~15% of a 5-thread execution).
 inline int nth_thread(std::uint64_t set, unsigned r) {
+  if (set < 256) [[likely]] return kNthThread[set][r];
   for (; r > 0; --r) set &= set - 1;
   return std::countr_zero(set);
 }

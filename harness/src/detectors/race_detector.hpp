@@ -27,6 +27,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -51,19 +52,20 @@ class BasicRaceDetector {
   // Forgets everything; `threads` threads, each starting at clock 1.
   void reset(int threads) {
     n_ = static_cast<std::size_t>(threads);
-    clocks_.assign(n_ * n_, 0);
-    for (std::size_t t = 0; t < n_; ++t) clocks_[t * n_ + t] = 1;
+    shift_ = static_cast<unsigned>(std::bit_width(n_ - 1));
+    clocks_.assign(n_ << shift_, 0);
+    for (std::size_t t = 0; t < n_; ++t) clocks_[(t << shift_) + t] = 1;
     vars_.clear();
     reads_.clear();
   }
   int add_sync() {
     const std::size_t first = clocks_.size();
-    clocks_.resize(first + n_, 0);
-    return static_cast<int>(first / n_);  // sync clocks follow the n_ thread clocks
+    clocks_.resize(first + (std::size_t{1} << shift_), 0);
+    return static_cast<int>(first >> shift_);  // sync clocks follow the n_ thread clocks
   }
   int add_variable() {
     vars_.emplace_back();
-    reads_.resize(reads_.size() + n_);
+    reads_.resize(reads_.size() + (std::size_t{1} << shift_));
     return static_cast<int>(vars_.size() - 1);
   }
 
@@ -93,12 +95,12 @@ class BasicRaceDetector {
       race = true;
       race_ = {{v.write_thread, true, v.write_site}, {thread, false, site}};
     }
-    reads_[static_cast<std::size_t>(var) * n_ + static_cast<std::size_t>(thread)] = {c[thread], site};
+    reads_[(static_cast<std::size_t>(var) << shift_) + static_cast<std::size_t>(thread)] = {c[thread], site};
     return race;
   }
   bool write(int thread, int var, Site site) {
     Variable& v = vars_[static_cast<std::size_t>(var)];
-    ReadSlot* r = &reads_[static_cast<std::size_t>(var) * n_];
+    ReadSlot* r = &reads_[static_cast<std::size_t>(var) << shift_];
     const std::uint32_t* c = clock(thread);
     bool race = false;
     // Write-write race.
@@ -131,12 +133,16 @@ class BasicRaceDetector {
     std::uint32_t clock = 0;  // 0: no read since the last write
     Site site{};
   };
-  std::uint32_t* clock(int i) { return &clocks_[static_cast<std::size_t>(i) * n_]; }
+  std::uint32_t* clock(int i) { return &clocks_[static_cast<std::size_t>(i) << shift_]; }
 
   std::size_t n_ = 0;
-  std::vector<std::uint32_t> clocks_;  // thread clocks, then sync clocks, n_ each
+  // Rows (clocks, a variable's read slots) are 2^shift_ >= n_ wide: the
+  // row of a thread or object is a shift away, not a multiply on the chain
+  // of dependent loads every access walks.
+  unsigned shift_ = 0;
+  std::vector<std::uint32_t> clocks_;  // thread clocks, then sync clocks, one row each
   std::vector<Variable> vars_;
-  std::vector<ReadSlot> reads_;        // per variable: n_ slots, one per thread
+  std::vector<ReadSlot> reads_;        // per variable: a row, one slot per thread
   Race race_;                          // the last race found
 };
 

@@ -37,9 +37,10 @@ class Rng {
     return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
   }
   // Uniform in [0, bound) by Lemire's multiply-shift (bias < bound / 2^64).
-  std::uint32_t below(std::uint32_t bound) {
-    return static_cast<std::uint32_t>(
-        (static_cast<unsigned __int128>(next()) * bound) >> 64);
+  std::uint32_t below(std::uint32_t bound) { return scale(next(), bound); }
+  // below() for a draw taken earlier.
+  static std::uint32_t scale(std::uint64_t draw, std::uint32_t bound) {
+    return static_cast<std::uint32_t>((static_cast<unsigned __int128>(draw) * bound) >> 64);
   }
 
  private:

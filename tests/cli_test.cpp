@@ -115,7 +115,7 @@ INSTANTIATE_TEST_SUITE_P(
     Cli, BadInput,
     ::testing::Values("run no/such-scenario", "run --no-such-flag", "run --executions abc",
                       "run --executions 0", "run --engine warp", "run --strategy dfs-of-doom",
-                      "run --param threads=lots", "run --param nosuchparam=1",
+                      "run --param threads=lots", "run --param nosuchparam=1", "run --granularity coarse",
                       "replay tgl1_AAAAAAAAAAAAAAAAAAAAAA", "replay tgl1_", "replay garbage",
                       "run --report-dir /proc/version/x", "gate --expect /no/such/file", "frobnicate", ""));
 

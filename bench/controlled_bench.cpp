@@ -7,8 +7,10 @@
 //
 // Granularity: tangle's default (`sync`) schedules at synchronization
 // operations and, once a race was seen, at Shared<T> accesses; Relacy at
-// every operation. The benchmarks named .../all run tangle with
-// --granularity all, operation for operation like Relacy.
+// synchronization operations only (rl::var loads and stores never call its
+// scheduler: relacy/var.hpp). The benchmarks named .../all run tangle with
+// --granularity all, a scheduling point at every operation: more points than
+// Relacy makes, so those ratios are a lower bound.
 //
 //   build/release/bench/controlled_bench                      # table at the end
 //   build/release/bench/controlled_bench --benchmark_format=json
@@ -117,7 +119,7 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   if (!g_relacy_rate.empty()) {
     // Executions/s; ratios against Relacy's random scheduler. "all": tangle
-    // with --granularity all (a point at every operation, as Relacy).
+    // with --granularity all (a point at every operation).
     auto rate = [](const std::string& key) {
       auto it = g_tangle_rate.find(key);
       return it == g_tangle_rate.end() ? 0.0 : it->second;

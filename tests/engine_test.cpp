@@ -3,6 +3,7 @@
 // aborted executions unwind cleanly.
 #include <gtest/gtest.h>
 
+#include <cfenv>
 #include <set>
 #include <stdexcept>
 
@@ -251,6 +252,26 @@ TEST(Engine, ReplayOfRecordedScheduleRepeatsTheTrace) {
     again.run(*replay, 0);
     EXPECT_EQ(again.trace_hash(), hash);
   }
+}
+
+// Fibers share the floating-point control state (fiber_stacks.hpp); the
+// engine puts the harness's back after each execution.
+struct ChangesRounding : Scenario {
+  explicit ChangesRounding(const Params&) {}
+  Mutex m{"m"};
+  void thread(int) override {
+    LockGuard g(m);
+    std::fesetround(FE_UPWARD);
+  }
+};
+
+TEST(Engine, AThreadsRoundingModeDoesNotOutliveItsExecution) {
+  ASSERT_EQ(std::fegetround(), FE_TONEAREST);
+  ControlledEngine engine(info_for<ChangesRounding>(2), Params{});
+  auto strategy = make_random_strategy();
+  engine.run(*strategy, 1);
+  EXPECT_EQ(std::fegetround(), FE_TONEAREST);
+  std::fesetround(FE_TONEAREST);  // the next tests' state, whatever happened
 }
 
 // ---------------------------------------------------------------------------

@@ -122,6 +122,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
                  std::string("the scenario's constructor threw: ") + e.what(), {}, {}, {}, {}});
   }
   if (constructed) {
+    const FpControl fp = fp_control();
     stacks_.tsan_begin_execution(n_);
     for (int i = 0; i < n_; ++i) ctx_[i] = stacks_.make(i, &ControlledEngine::fiber_entry);
     flags_.in_threads = true;
@@ -131,6 +132,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
     // Back on the main context: every fiber has finished.
     flags_.in_threads = false;
     stacks_.tsan_end_execution(n_);
+    restore_fp_control(fp);
     if (!flags_.aborting) {
       try {
         scenario_->check();

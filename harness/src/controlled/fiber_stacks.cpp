@@ -16,19 +16,27 @@ void __tsan_destroy_fiber(void* fiber);
 #ifdef TANGLE_OWN_JUMP
 // transfer_t tangle_jump_fcontext(fcontext_t to, void* data): boost 1.74's
 // jump_fcontext for x86-64 System V (jump_x86_64_sysv_elf_gas.S) without the
-// floating-point control words; see fiber_stacks.hpp. The 0x38-byte frame
-// keeps boost's layout (its first 8 bytes, where boost keeps those words, go
-// unused), so contexts from boost's make_fcontext start through it unchanged.
-// Saves the callee-saved registers on the current stack, stores that stack
-// pointer as the from-context (rax), switches to `to` (rdi), restores its
-// registers and returns {from, data} in rax:rdx — also in rdi:rsi, the
-// argument registers of a fresh context's entry function.
+// floating-point control words; see fiber_stacks.hpp. A suspended context is
+// its stack pointer, below a 0x40-byte frame: 8 unused bytes (where boost
+// keeps those words), r12, r13, r14, r15, rbx, rbp, and the address to
+// resume at. Saves the callee-saved registers on the current stack, stores
+// that stack pointer as the from-context (rax), switches to `to` (rdi),
+// restores its registers and returns {from, data} in rax:rdx — also in
+// rdi:rsi, the argument registers of a fresh context's entry function.
+//
+// fcontext_t tangle_make_fcontext(void* top, size_t size, void (*entry)(transfer_t)):
+// a fresh context in that layout, whose first jump restores rbx = entry and
+// rbp = the address of a ud2, and resumes at the trampoline, which pushes rbp
+// as entry's return address (the stack then aligned as at a call) and enters
+// entry. An entry function never returns; if one did, ud2 would stop the
+// process with SIGILL rather than let it carry on or exit quietly.
 asm(R"(
     .text
     .globl  tangle_jump_fcontext
     .type   tangle_jump_fcontext, @function
     .align  16
 tangle_jump_fcontext:
+    endbr64
     leaq    -0x38(%rsp), %rsp
     movq    %r12, 0x8(%rsp)
     movq    %r13, 0x10(%rsp)
@@ -48,8 +56,30 @@ tangle_jump_fcontext:
     leaq    0x40(%rsp), %rsp
     movq    %rsi, %rdx
     movq    %rax, %rdi
-    jmp     *%r8
+    notrack jmp *%r8
     .size   tangle_jump_fcontext, .-tangle_jump_fcontext
+
+    .globl  tangle_make_fcontext
+    .type   tangle_make_fcontext, @function
+    .align  16
+tangle_make_fcontext:
+    endbr64
+    movq    %rdi, %rax
+    andq    $-16, %rax
+    leaq    -0x40(%rax), %rax
+    movq    %rdx, 0x28(%rax)
+    leaq    tangle_fcontext_trampoline(%rip), %rcx
+    movq    %rcx, 0x38(%rax)
+    leaq    tangle_fcontext_returned(%rip), %rcx
+    movq    %rcx, 0x30(%rax)
+    ret
+tangle_fcontext_trampoline:
+    endbr64
+    pushq   %rbp
+    jmp     *%rbx
+tangle_fcontext_returned:
+    ud2
+    .size   tangle_make_fcontext, .-tangle_make_fcontext
     .section .note.GNU-stack, "", %progbits
     .text
 )");
@@ -76,7 +106,11 @@ void FiberStacks::reserve(int count) {
 
 Context FiberStacks::make(int i, void (*entry)(Transfer)) {
   char* top = stacks_[static_cast<std::size_t>(i)] + page_ + size_;
+#ifdef TANGLE_OWN_JUMP
+  return tangle_make_fcontext(top, size_, entry);
+#else
   return boost::context::detail::make_fcontext(top, size_, entry);
+#endif
 }
 
 #ifdef TANGLE_UNDER_TSAN

@@ -15,18 +15,22 @@
 // Under ThreadSanitizer every switch is announced with __tsan_switch_to_fiber
 // so TSan keeps one shadow stack and clock per fiber.
 //
-// On x86-64 the jump itself is ours (fiber_stacks.cpp): boost's
-// jump_fcontext minus saving and restoring the MXCSR and x87 control words
-// (stmxcsr, fnstcw, ldmxcsr, fldcw). perf put ~85% of a switch's cycles on
-// those four instructions, 12% of a whole counter/locked execution. The
-// frame layout is boost's, so boost's make_fcontext still creates the
-// contexts. Cost of the shortcut: fibers share one floating-point
-// environment, so a scenario thread that changes the rounding mode changes
-// it for the others too (real threads would each keep their own).
+// On x86-64 (without CET shadow stacks) the switch is ours
+// (fiber_stacks.cpp): boost 1.74's jump_fcontext and make_fcontext minus
+// saving and restoring the MXCSR and x87 control words (stmxcsr, fnstcw,
+// ldmxcsr, fldcw). perf put ~85% of a switch's cycles on those four
+// instructions, 12% of a whole counter/locked execution. Both halves are ours
+// because the frame layout is private to each boost version (later ones
+// changed it); boost still provides the types. Cost of the shortcut: the
+// threads of one execution share one floating-point environment, so a
+// scenario thread that changes the rounding mode changes it for the others
+// too (real threads would each keep their own); the engine restores the
+// harness's own after every execution.
 #pragma once
 
 #include <boost/context/detail/fcontext.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #if defined(__SANITIZE_THREAD__)
@@ -46,9 +50,10 @@ namespace tangle::detail {
 using Context = boost::context::detail::fcontext_t;
 using Transfer = boost::context::detail::transfer_t;
 
-#if defined(__x86_64__) && defined(__ELF__)
+#if defined(__x86_64__) && defined(__ELF__) && !(defined(__CET__) && (__CET__ & 2))
 #define TANGLE_OWN_JUMP 1
 extern "C" Transfer tangle_jump_fcontext(Context to, void* data);
+extern "C" Context tangle_make_fcontext(void* stack_top, std::size_t size, void (*entry)(Transfer));
 #endif
 
 class FiberStacks {
@@ -89,6 +94,29 @@ class FiberStacks {
 // the jump must sit in one function: TSan pairs each function's entry and exit
 // on the fiber current at the time, so an instrumented call returning after
 // the announcement would pop the new fiber's shadow stack (an underflow).
+// The floating-point control state our switch leaves alone (see above): the
+// engine notes it before an execution and puts it back after, so a scenario
+// that changed the rounding mode cannot change the next execution's.
+struct FpControl {
+  std::uint32_t mxcsr = 0;  // control bits 6-15; bits 0-5 are sticky status flags
+  std::uint16_t x87 = 0;
+};
+inline FpControl fp_control() {
+  FpControl c;
+#ifdef TANGLE_OWN_JUMP
+  asm volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(c.mxcsr), "=m"(c.x87));
+#endif
+  return c;
+}
+inline void restore_fp_control([[maybe_unused]] const FpControl& before) {
+#ifdef TANGLE_OWN_JUMP
+  const FpControl now = fp_control();
+  if (((now.mxcsr ^ before.mxcsr) & ~0x3fu) != 0 || now.x87 != before.x87) [[unlikely]] {
+    asm volatile("ldmxcsr %0\n\tfldcw %1" : : "m"(before.mxcsr), "m"(before.x87));
+  }
+#endif
+}
+
 inline Transfer switch_fiber([[maybe_unused]] void* tsan_fiber, Context to, void* data) {
 #ifdef TANGLE_UNDER_TSAN
   // Flag 0: the switch synchronizes, so TSan checks the harness's own code

@@ -110,6 +110,18 @@ TEST(Engine, EndlessSpinIsALivelockAtTheStepBound) {
   EXPECT_EQ(kinds_found(info_for<Spinner>(2), 3, "random", 500), std::set{FindingKind::livelock});
 }
 
+// The step bound can fall on an unlock in a LockGuard's destructor, where a
+// throw would std::terminate: the unlock becomes a no-op instead.
+struct OneGuardedSection : Scenario {
+  explicit OneGuardedSection(const Params&) {}
+  Mutex m{"m"};
+  void thread(int) override { LockGuard g(m); }
+};
+
+TEST(Engine, StepBoundAtAnUnlockInADestructorIsALivelockNotATerminate) {
+  EXPECT_EQ(kinds_found(info_for<OneGuardedSection>(1), 3, "random", 1), std::set{FindingKind::livelock});
+}
+
 struct SpinHandoff : Scenario {
   explicit SpinHandoff(const Params&) {}
   Atomic<int> flag{0, "flag"};

@@ -241,19 +241,23 @@ bool ControlledEngine::abort_pending(bool releasing) {
   throw AbortExecution{};
 }
 
-void ControlledEngine::step_bound_exceeded() {
+void ControlledEngine::step_bound_exceeded(bool releasing) {
   std::string running;
   for (int i = 0; i < n_; ++i)
     if (threads_[i].status != Status::finished) running += (running.empty() ? "" : ", ") + std::to_string(i);
   RawFinding f{FindingKind::livelock,
                "the execution exceeded " + std::to_string(options_.max_steps) +
-                   " scheduling points without finishing (threads still running: " + running + ")",
+                   " operations without finishing (threads still running: " + running + ")",
                {current_}, {}, {}, {}};
   if (trace_len_ > 0) {
     f.locs.push_back(trace_[last_event()].loc);
     f.events.push_back(last_event());
   }
   add_finding(std::move(f));
+  if (releasing) {
+    flags_.aborting = true;
+    return;
+  }
   abort_execution();
 }
 

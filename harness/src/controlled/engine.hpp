@@ -243,7 +243,7 @@ class ControlledEngine final : public Runtime {
   [[gnu::always_inline]] bool begin(bool yielded = false, bool releasing = false) {
     if (!flags_.in_threads) [[unlikely]] return false;
     if (!flags_.aborting) [[likely]] {
-      schedule(yielded);
+      schedule(yielded, releasing);
       if (!flags_.aborting) [[likely]] return true;
     }
     return abort_pending(releasing);
@@ -257,14 +257,18 @@ class ControlledEngine final : public Runtime {
   void check_access(ObjectId v, bool write, Loc loc);
   static constexpr int kDataRun = 64;
   // A scheduling point: the strategy picks who performs the next operation.
-  [[gnu::always_inline]] void schedule(bool yielded) {
-    if (++result_.steps > options_.max_steps) [[unlikely]] step_bound_exceeded();
+  // (Every call comes through begin(), which passes `releasing` on.)
+  [[gnu::always_inline]] void schedule(bool yielded, bool releasing) {
+    if (++result_.steps > options_.max_steps) [[unlikely]] return step_bound_exceeded(releasing);
     ++result_.points;
     data_run_ = 0;
     const int next = choose(yielded);
     if (next != current_) switch_to(next);
   }
-  [[noreturn]] void step_bound_exceeded();
+  // A livelock finding; then throws AbortExecution, except at a releasing
+  // operation (it may run in a destructor, where a throw would terminate):
+  // that one only marks the execution aborted and becomes a no-op.
+  void step_bound_exceeded(bool releasing);
   void block_on(ObjectId o, Loc loc);
   // A blocked thread becomes runnable; the caller takes it off its object's
   // `waiters`.

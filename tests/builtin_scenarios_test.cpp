@@ -46,6 +46,20 @@ report::ScenarioResult run(const std::string& name, const std::string& strategy,
   return run_scenario(*info, Params(info->defaults), options);
 }
 
+// A version-1 token (before granularity: every operation was a point) still
+// replays, as a token with data_points set. Made from a version-2 token of
+// `tangle run counter/unprotected --granularity all --strategy random
+// --executions 50` by dropping its data_points field.
+TEST(Builtins, VersionOneTokenReplaysWithEveryOperationAPoint) {
+  const ReplayToken token = decode_token(
+      "tgl1_egETY291bnRlci91bnByb3RlY3RlZAIKaXRlcmF0aW9ucwQHdGhyZWFkcwSgjQYG2IXO_vDn6dJmBwUBAQABAQMAAQEBXaXdDQ");
+  EXPECT_TRUE(token.data_points);
+  EXPECT_EQ(token.kind, FindingKind::invariant_violation);
+  const ReplayOutcome out = replay(token);
+  EXPECT_TRUE(out.reproduced);
+  EXPECT_EQ(out.trace_hash, "66a5a73f0fd382d8");
+}
+
 TEST(Builtins, AllThirteenAreRegistered) {
   for (const auto& name : builtin_names()) EXPECT_NE(find_scenario(name), nullptr) << name;
 }

@@ -164,7 +164,8 @@ ReplayToken decode_token(std::string_view text) {
     crc |= static_cast<std::uint32_t>(static_cast<unsigned char>(raw[body.size() + i])) << (8 * i);
   if (crc != crc32(body))
     throw TokenError("replay token is corrupt or truncated (checksum mismatch)");
-  if (static_cast<unsigned char>(body[0]) != kMagic || body[1] != kVersion)
+  const auto version = static_cast<unsigned char>(body[1]);
+  if (static_cast<unsigned char>(body[0]) != kMagic || version < 1 || version > kVersion)
     throw TokenError("replay token has an unknown version");
   Reader r(std::string_view(body).substr(2));
   ReplayToken t;
@@ -176,7 +177,8 @@ ReplayToken decode_token(std::string_view text) {
     t.params[k] = unzigzag(r.varint());
   }
   t.max_steps = r.varint();
-  const std::uint64_t data_points = r.varint();
+  // Version 1 predates granularity: every operation was a scheduling point.
+  const std::uint64_t data_points = version >= 2 ? r.varint() : 1;
   if (data_points > 1) throw TokenError("replay token is corrupt (data_points)");
   t.data_points = data_points == 1;
   const std::uint64_t kind = r.varint();

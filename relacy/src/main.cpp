@@ -187,7 +187,7 @@ int main_impl(int argc, char** argv) {
     sub->add_option("--strategy", a.strategy, "Alias of --scheduler (tangle's option name)");
     sub->add_option("--engine", a.engine, "Must be relacy (accepted so tangle can forward its options)");
     sub->add_option("--depth", a.depth, "Ignored (PCT only)");
-    sub->add_option("--granularity", a.granularity, "Ignored: Relacy schedules at every operation");
+    sub->add_option("--granularity", a.granularity, "Ignored: Relacy schedules at synchronization operations, never at rl::var accesses");
     sub->add_option("--seed", a.seed, "random: runs Relacy iterations (seed-1)*N+1 .. seed*N")->capture_default_str();
     sub->add_option("--executions", a.executions, "random: iterations per scenario")->capture_default_str();
     sub->add_option("--iteration", a.first_iteration, "random: first Relacy iteration (overrides --seed)");

@@ -126,8 +126,7 @@ struct AbortExecution {};
 // (a lost update) are explored at full granularity. Half of counter/locked's
 // operations are plain accesses: this halves its decisions and switches.
 // Relacy goes further: its rl::var accesses are never scheduling points.
-// A thread that makes kDataRun plain accesses in a row without a point gets
-// one anyway, so a loop spinning on a plain flag lets the writer run (and
+// The kDataRun-th plain access in a row without a point is a point anyway, so a loop spinning on a plain flag lets the writer run (and
 // the race show) instead of exhausting the step bound.
 enum class Granularity : std::uint8_t { sync, all };
 

@@ -87,7 +87,11 @@ TEST(RaceDetector, RandomAgainstNaiveModel) {
   std::mt19937 rng(777);
   int races_seen = 0;
   for (int round = 0; round < 500; ++round) {
-    const int n = 2 + static_cast<int>(rng() % 4), nsync = 1 + static_cast<int>(rng() % 3),
+    // Mostly 2-5 threads; every tenth round one thread, or rows wider than a
+    // power of two (9, 17, 33) up to the engine's limit of 64.
+    static constexpr int kWide[] = {1, 9, 17, 33, 64};
+    const int n = round % 10 == 9 ? kWide[(round / 10) % 5] : 2 + static_cast<int>(rng() % 4),
+              nsync = 1 + static_cast<int>(rng() % 3),
               nvars = 1 + static_cast<int>(rng() % 3);
     RaceDetector d;
     d.reset(n);

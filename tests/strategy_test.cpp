@@ -3,9 +3,13 @@
 // change points.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
+#include <random>
 #include <set>
 #include <vector>
 
+#include "rng.hpp"
 #include "strategies/strategy.hpp"
 
 namespace tangle::detail {
@@ -74,6 +78,80 @@ TEST(ReplayStrategy, FollowsScheduleAndDetectsDivergence) {
   EXPECT_EQ(s->pick(both, 1, false), 0);
   EXPECT_THROW(s->pick(only0, 0, false), ReplayDiverged);
   EXPECT_THROW(s->pick(both, 0, false), ReplayDiverged);  // schedule exhausted
+}
+
+// PCT as first written (Burckhardt et al.'s steps, change points checked
+// one by one at every decision): the strategy, which keeps them sorted and
+// looks at the next only, must pick the same threads, ties (two change points
+// at one decision) included.
+class ReferencePct {
+ public:
+  explicit ReferencePct(int depth) : depth_(depth) {}
+  void new_execution(std::uint64_t seed, int threads) {
+    rng_.reseed(seed);
+    priority_.assign(static_cast<std::size_t>(threads), 0);
+    for (int i = 0; i < threads; ++i) priority_[i] = depth_ + i;
+    for (int i = threads - 1; i > 0; --i)
+      std::swap(priority_[i], priority_[rng_.below(static_cast<std::uint32_t>(i + 1))]);
+    change_points_.clear();
+    for (int i = 1; i < depth_; ++i) change_points_.push_back(1 + rng_.below(static_cast<std::uint32_t>(k_)));
+    decision_ = 0;
+    lowest_ = -depth_;
+  }
+  int pick(std::uint64_t runnable, int current, bool yielded) {
+    ++decision_;
+    if (yielded && current >= 0) priority_[current] = --lowest_;
+    int best = highest(runnable);
+    for (std::size_t i = 0; i < change_points_.size(); ++i)
+      if (change_points_[i] == decision_) {
+        priority_[best] = static_cast<int>(i) + 1 - depth_;
+        best = highest(runnable);
+      }
+    return best;
+  }
+  void end_execution(std::uint64_t decisions) { k_ = std::max<std::uint64_t>(k_, std::max<std::uint64_t>(decisions, 1)); }
+
+ private:
+  int highest(std::uint64_t runnable) const {
+    int best = -1;
+    for (int t = 0; t < 64; ++t)
+      if (((runnable >> t) & 1) && (best < 0 || priority_[t] > priority_[best])) best = t;
+    return best;
+  }
+  int depth_;
+  Rng rng_;
+  std::vector<int> priority_;
+  std::vector<std::uint64_t> change_points_;
+  std::uint64_t decision_ = 0, k_ = 16;
+  int lowest_ = 0;
+};
+
+TEST(PctStrategy, PicksAsTheReferenceAlgorithm) {
+  std::mt19937_64 masks(5);
+  for (int depth : {1, 2, 3, 5, 12}) {
+    for (int threads : {2, 3, 7, 64}) {
+      auto s = make_pct_strategy(depth);
+      ReferencePct ref(depth);
+      for (std::uint64_t seed = 0; seed < 40; ++seed) {
+        s->new_execution(seed, threads);
+        ref.new_execution(seed, threads);
+        const std::uint64_t all = threads == 64 ? ~0ULL : (1ULL << threads) - 1;
+        const int decisions = 5 + static_cast<int>(seed % 30);
+        int current = -1;
+        for (int d = 0; d < decisions; ++d) {
+          std::uint64_t runnable = masks() & all;
+          if (std::popcount(runnable) < 2) runnable = all;
+          const bool yielded = current >= 0 && ((runnable >> current) & 1) && d % 7 == 3;
+          const int want = ref.pick(runnable, current, yielded);
+          ASSERT_EQ(s->pick(runnable, current, yielded), want)
+              << "depth " << depth << " threads " << threads << " seed " << seed << " decision " << d;
+          current = want;
+        }
+        s->end_execution(static_cast<std::uint64_t>(decisions));
+        ref.end_execution(static_cast<std::uint64_t>(decisions));
+      }
+    }
+  }
 }
 
 TEST(NthThread, CountsSetBitsFromThreadZero) {

@@ -126,27 +126,17 @@ TANGLE_SCENARIO(CertainDeadlock, "stress-test/certain-deadlock")
 // The certain deadlock, and a third thread that then stops the whole process
 // (SIGSTOP): the child's own watchdog cannot answer any more, the parent must
 // kill it — and still report the deadlock the child streamed before.
-class DeadlockThenWedge : public tangle::Scenario {
+class DeadlockThenWedge : public CertainDeadlock {
  public:
-  explicit DeadlockThenWedge(const tangle::Params&) {}
+  explicit DeadlockThenWedge(const tangle::Params& p) : CertainDeadlock(p) {}
   void thread(int index) override {
     if (index == 2) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
       ::raise(SIGSTOP);
       return;
     }
-    tangle::Mutex& first = index == 0 ? a_ : b_;
-    tangle::Mutex& second = index == 0 ? b_ : a_;
-    tangle::LockGuard hold_first(first);
-    arrived_.fetch_add(1);
-    while (arrived_.load() < 2) tangle::spin_hint(arrived_);
-    tangle::LockGuard hold_second(second);
+    CertainDeadlock::thread(index);
   }
-
- private:
-  tangle::Mutex a_{"A"};
-  tangle::Mutex b_{"B"};
-  tangle::Atomic<int> arrived_{0, "arrived"};
 };
 TANGLE_SCENARIO(DeadlockThenWedge, "stress-test/deadlock-then-wedge")
     ->fixed_threads(3)

@@ -71,13 +71,23 @@ TEST(PctStrategy, YieldingThreadDropsBelowOthers) {
 }
 
 TEST(ReplayStrategy, FollowsScheduleAndDetectsDivergence) {
-  auto s = make_replay_strategy({1, 0, 1});
-  s->new_execution(0, 2);
+  ReplayStrategy s({1, 0, 1});
+  s.new_execution(0, 2);
   const std::uint64_t both = 0b11, only0 = 0b01;
-  EXPECT_EQ(s->pick(both, -1, false), 1);
-  EXPECT_EQ(s->pick(both, 1, false), 0);
-  EXPECT_THROW(s->pick(only0, 0, false), ReplayDiverged);
-  EXPECT_THROW(s->pick(both, 0, false), ReplayDiverged);  // schedule exhausted
+  EXPECT_EQ(s.pick(both, -1, false), 1);
+  EXPECT_EQ(s.pick(both, 1, false), 0);
+  EXPECT_FALSE(s.diverged());
+  EXPECT_EQ(s.pick(only0, 0, false), 0);  // thread 1 cannot run: noted, the lowest runs
+  EXPECT_TRUE(s.diverged());
+  EXPECT_NE(s.divergence().find("decision 3 picks thread 1"), std::string::npos) << s.divergence();
+
+  ReplayStrategy shorter({1});
+  shorter.new_execution(0, 2);
+  EXPECT_EQ(shorter.pick(both, -1, false), 1);
+  EXPECT_EQ(shorter.pick(both, 1, false), 0);  // schedule exhausted
+  EXPECT_NE(shorter.divergence().find("ended after 1 decisions"), std::string::npos) << shorter.divergence();
+  shorter.new_execution(0, 2);
+  EXPECT_FALSE(shorter.diverged());
 }
 
 // PCT as first written (Burckhardt et al.'s steps, change points checked

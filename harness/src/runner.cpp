@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <unordered_map>
 
+#include "isolation/crash_capture.hpp"
+#include "isolation/supervised_runner.hpp"
 #include "rng.hpp"
 #include "source_path.hpp"
 
@@ -12,10 +15,24 @@ namespace {
 
 using report::FindingKind;
 
-report::Finding convert(const ControlledEngine& engine, const RawFinding& raw, std::uint64_t trace_hash,
-                        const ScenarioInfo& info,
-                        const Params& params, const RunOptions& options,
-                        std::uint64_t execution) {
+// The report's view of an object: the engine's own naming (object_names.hpp).
+std::string name_in(const ControlledEngine& engine, ObjectId id) { return engine.object_name(id); }
+
+}  // namespace
+
+ExecutionView view_of(const ControlledEngine& engine) {
+  ExecutionView v;
+  v.trace = engine.trace();
+  v.trace_length = v.trace.size();
+  v.trace_hash = engine.trace_hash();
+  v.object_name = [&engine](ObjectId id) { return name_in(engine, id); };
+  v.schedule = engine.schedule_view();
+  v.data_points = engine.data_points();
+  return v;
+}
+
+report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw, const ScenarioInfo& info,
+                                const Params& params, const RunOptions& options, std::uint64_t execution) {
   report::Finding f;
   f.kind = raw.kind;
   f.message = raw.message;
@@ -26,35 +43,36 @@ report::Finding convert(const ControlledEngine& engine, const RawFinding& raw, s
       f.locations.push_back(std::move(s));
   }
   f.cycle = raw.cycle;
-  f.trace_hash = hash_hex(trace_hash);
+  f.trace_hash = hash_hex(view.trace_hash);
   f.first_execution = execution;
-  ReplayToken token{info.name,          params.values(), options.engine.max_steps,
-                    engine.data_points(), engine.schedule(), raw.kind, trace_hash};
-  f.replay = encode_token(token);
+  if (view.replayable) {
+    ReplayToken token{info.name,        params.values(),
+                      options.engine.max_steps, view.data_points,
+                      {view.schedule.begin(), view.schedule.end()}, raw.kind, view.trace_hash};
+    f.replay = encode_token(token);
+  }
 
-  const auto& trace = engine.trace();
-  f.trace_length = trace.size();
-  const std::size_t tail = trace.size() > options.trace_tail ? trace.size() - options.trace_tail : 0;
-  auto is_highlight = [&raw](std::size_t i) {
+  f.trace_length = view.trace_length;
+  const std::uint64_t end = view.trace_offset + view.trace.size();
+  const std::uint64_t tail = end > options.trace_tail ? end - options.trace_tail : 0;
+  auto is_highlight = [&raw](std::uint64_t i) {
     return std::find(raw.events.begin(), raw.events.end(), i) != raw.events.end();
   };
-  for (std::size_t i = 0; i < trace.size(); ++i) {
+  for (std::uint64_t i = view.trace_offset; i < end; ++i) {
     const bool highlight = is_highlight(i);
     if (i < tail && !highlight) continue;  // keep the tail, plus the events the finding names
-    const TraceEntry& e = trace[i];
+    const TraceEntry& e = view.trace[i - view.trace_offset];
     report::TraceEvent te;
     te.step = i;
     te.thread = e.thread;
     te.op = to_string(e.op);
-    te.object = engine.object_name(e.object);
+    te.object = view.object_name(e.object);
     te.location = e.loc.line() == 0 ? "" : location_string(e.loc);
     te.highlight = highlight;
     f.trace.push_back(std::move(te));
   }
   return f;
 }
-
-}  // namespace
 
 report::ScenarioResult empty_result(const ScenarioInfo& info, const Params& params) {
   report::ScenarioResult r;
@@ -79,6 +97,12 @@ std::unique_ptr<Strategy> make_strategy(const RunOptions& options) {
   throw std::invalid_argument("unknown strategy '" + options.strategy + "'");
 }
 
+std::string format_seconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", seconds);
+  return buf;
+}
+
 report::Verdict judge(const std::vector<FindingKind>& expected,
                       const std::vector<report::Finding>& findings, std::string* reason) {
   std::string why;
@@ -99,39 +123,58 @@ report::Verdict judge(const std::vector<FindingKind>& expected,
   return why.empty() ? report::Verdict::pass : report::Verdict::fail;
 }
 
-report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& params,
-                                    const RunOptions& options, const ProgressFn& progress) {
+report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& params, const RunOptions& options,
+                                      std::uint64_t first, std::uint64_t last, const LoopHooks& hooks,
+                                      std::vector<std::uint64_t>* signatures) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   report::ScenarioResult r = empty_result(info, params);
   ControlledEngine engine(info, params, options.engine);
+  if (hooks.on_engine) hooks.on_engine(engine);
   auto strategy = make_strategy(options);
   std::unordered_map<std::uint64_t, std::size_t> seen;  // signature -> index in r.findings
 
-  std::uint64_t i = 0;
-  for (; i < options.executions; ++i) {
-    if ((i & 63) == 0 && i > 0) {
-      if (progress) progress(i);
+  std::uint64_t i = first;
+  for (; i < last; ++i) {
+    if (((i - first) & 63) == 0 && i > first) {
+      if (hooks.on_tick && !hooks.on_tick(r, i - first)) break;
       if (options.time_budget_s > 0 &&
           std::chrono::duration<double>(Clock::now() - start).count() >= options.time_budget_s)
         break;
     }
-    const ExecutionResult& exec = engine.run(*strategy, mix_seed(options.seed, i));
+    const ExecutionResult& exec = [&]() -> const ExecutionResult& {
+      crash_capture::ExecutionScope scope(i);  // only scenario code is the scenario's doing
+      return engine.run(*strategy, mix_seed(options.seed, i));
+    }();
     r.steps += exec.steps;
     if (exec.findings.empty()) continue;
     if (!r.first_failure_execution) r.first_failure_execution = i + 1;
     for (const RawFinding& raw : exec.findings) {
       auto [it, inserted] = seen.try_emplace(raw.signature, r.findings.size());
-      if (inserted)
-        r.findings.push_back(convert(engine, raw, engine.trace_hash(), info, params, options, i + 1));
-      else
+      if (!inserted) {
         ++r.findings[it->second].occurrences;
+        continue;
+      }
+      r.findings.push_back(convert_finding(view_of(engine), raw, info, params, options, i + 1));
+      if (signatures) signatures->push_back(raw.signature);
+      if (hooks.on_new_finding) hooks.on_new_finding(r.findings.back(), raw.signature);
     }
   }
-  r.executions = i;
+  r.executions = i - first;
   r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
   r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
   return r;
+}
+
+report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& params,
+                                    const RunOptions& options, const ProgressFn& progress) {
+  if (options.isolate) return run_scenario_supervised(info, params, options, progress);
+  LoopHooks hooks;
+  if (progress) hooks.on_tick = [&progress](const report::ScenarioResult&, std::uint64_t done) {
+    progress(done);
+    return true;
+  };
+  return run_executions(info, params, options, 0, options.executions, hooks);
 }
 
 void attach_controlled_replays(const ScenarioInfo& info, const Params& params,
@@ -141,6 +184,7 @@ void attach_controlled_replays(const ScenarioInfo& info, const Params& params,
   options.strategy = "pct";
   options.executions = 2000;
   options.time_budget_s = 2;
+  options.isolate = true;  // the scenario already misbehaved once: never in this process
   std::vector<std::pair<Params, bool>> attempts{{params, false}};
   const Params defaults(info.defaults);
   if (defaults.values() != params.values()) attempts.emplace_back(defaults, true);
@@ -174,36 +218,56 @@ void attach_controlled_replays(const ScenarioInfo& info, const Params& params,
           " PCT executions; rerun the stress engine with the same --seed";
 }
 
-ReplayOutcome replay(const ReplayToken& token) {
+const ScenarioInfo& token_scenario(const ReplayToken& token, Params* params) {
   const ScenarioInfo* info = find_scenario(token.scenario);
   if (!info) throw TokenError("replay token names unknown scenario '" + token.scenario + "'");
   for (const auto& [k, v] : token.params)
     if (!info->defaults.count(k))
       throw TokenError("replay token has parameter '" + k + "' that " + token.scenario +
                        " does not declare");
-  Params params = effective_params(*info, token.params);
+  *params = effective_params(*info, token.params);
+  return *info;
+}
+
+ReplayOutcome replay(const ReplayToken& token, bool isolate) {
+  return isolate ? replay_supervised(token) : replay_here(token);
+}
+
+ReplayOutcome replay_here(const ReplayToken& token, const std::function<void(const ControlledEngine&)>& on_engine) {
+  Params params;
+  const ScenarioInfo& info = token_scenario(token, &params);
+  RunOptions options = replay_options(token);
+  ControlledEngine engine(info, params, options.engine);
+  if (on_engine) on_engine(engine);
+  ReplayStrategy strategy(token.schedule);
+  const ExecutionResult& exec = [&]() -> const ExecutionResult& {
+    crash_capture::ExecutionScope scope(0);  // only scenario code is the scenario's doing
+    return engine.run(strategy, 0);
+  }();
+  if (strategy.diverged()) throw ReplayDiverged(strategy.divergence());
+
+  ReplayOutcome out;
+  const ExecutionView view = view_of(engine);
+  out.trace_hash = hash_hex(view.trace_hash);
+  report::ScenarioResult& r = out.result = empty_result(info, params);
+  r.executions = 1;
+  r.steps = exec.steps;
+  if (!exec.findings.empty()) r.first_failure_execution = 1;
+  for (const RawFinding& raw : exec.findings) {
+    r.findings.push_back(convert_finding(view, raw, info, params, options, 1));
+    if (raw.kind == token.kind && view.trace_hash == token.trace_hash) out.reproduced = true;
+  }
+  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  return out;
+}
+
+RunOptions replay_options(const ReplayToken& token) {
   RunOptions options;
   options.engine.max_steps = token.max_steps;
   // A fresh engine has seen no race: `sync` places points at Shared<T>
   // accesses exactly when the recorded execution did only under `all`.
   options.engine.granularity = token.data_points ? Granularity::all : Granularity::sync;
-  ControlledEngine engine(*info, params, options.engine);
-  auto strategy = make_replay_strategy(token.schedule);
-  const ExecutionResult& exec = engine.run(*strategy, 0);
-
-  ReplayOutcome out;
-  const std::uint64_t trace_hash = engine.trace_hash();
-  out.trace_hash = hash_hex(trace_hash);
-  report::ScenarioResult& r = out.result = empty_result(*info, params);
-  r.executions = 1;
-  r.steps = exec.steps;
-  if (!exec.findings.empty()) r.first_failure_execution = 1;
-  for (const RawFinding& raw : exec.findings) {
-    r.findings.push_back(convert(engine, raw, trace_hash, *info, params, options, 1));
-    if (raw.kind == token.kind && trace_hash == token.trace_hash) out.reproduced = true;
-  }
-  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
-  return out;
+  return options;
 }
 
 }  // namespace tangle::detail

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "controlled/engine.hpp"
 #include "tangle/report/model.hpp"
@@ -24,10 +26,48 @@ struct RunOptions {
   double time_budget_s = 0;      // 0: no budget; else stop when spent
   EngineOptions engine;
   std::size_t trace_tail = 200;  // events kept per finding in the report
+  // Executions in supervised child processes (isolation/supervised_runner.hpp):
+  // a crash, exit, stop or spin of scenario code is a finding, never the end
+  // of this process. Off: in this process (tests of the engine itself).
+  bool isolate = false;
+  double watchdog_s = 1;         // isolated: no tangle operation this long is a hang
+  double deadline_s = 0;         // isolated: hard wall-clock limit for the scenario (0: none)
 };
 
 // Called now and then from the run loop with executions done so far.
 using ProgressFn = std::function<void(std::uint64_t done)>;
+
+// One execution as a finding's report needs it: the engine's own (in this
+// process) or a snapshot copied out of a child that died (snapshot.hpp).
+struct ExecutionView {
+  std::span<const TraceEntry> trace;  // the whole trace, or its tail
+  std::uint64_t trace_offset = 0;     // index of trace[0] in the execution
+  std::uint64_t trace_length = 0;     // events in the whole execution
+  std::uint64_t trace_hash = 0;
+  std::function<std::string(ObjectId)> object_name;
+  std::span<const std::uint8_t> schedule;
+  bool data_points = false;
+  bool replayable = true;             // false: no token (the schedule was not kept)
+};
+ExecutionView view_of(const ControlledEngine& engine);
+
+// The report's finding for `raw` of execution number `execution` (1-based).
+report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw, const ScenarioInfo& info,
+                                const Params& params, const RunOptions& options, std::uint64_t execution);
+
+// Executions [first, last) in this process, execution i seeded
+// mix_seed(seed, i). `on_new_finding` sees each finding the first time this
+// loop meets it (with its dedup signature); `on_tick` is called every 64
+// executions with the result so far (findings, occurrences, steps) and the
+// number done, and may return false to stop.
+struct LoopHooks {
+  std::function<void(const ControlledEngine&)> on_engine;  // once, before the first execution
+  std::function<void(const report::Finding&, std::uint64_t signature)> on_new_finding;
+  std::function<bool(const report::ScenarioResult& so_far, std::uint64_t done)> on_tick;
+};
+report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& params, const RunOptions& options,
+                                      std::uint64_t first, std::uint64_t last, const LoopHooks& hooks = {},
+                                      std::vector<std::uint64_t>* signatures = nullptr);
 
 // Declared defaults overridden by `overrides` (names the scenario does not
 // declare are ignored here; the CLI rejects names no selected scenario has).
@@ -41,6 +81,8 @@ std::unique_ptr<Strategy> make_strategy(const RunOptions& options);
 // runner starts from it.
 report::ScenarioResult empty_result(const ScenarioInfo& info, const Params& params);
 
+// `options.executions` executions (isolated or in this process, by
+// `options.isolate`), deduplicated, judged.
 report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& params,
                                     const RunOptions& options, const ProgressFn& progress = {});
 
@@ -51,8 +93,17 @@ struct ReplayOutcome {
   bool reproduced = false;
   std::string trace_hash;  // of the replayed execution
 };
-// Throws TokenError (unknown scenario) or ReplayDiverged.
-ReplayOutcome replay(const ReplayToken& token);
+// Throws TokenError (unknown scenario or parameters) or ReplayDiverged (the
+// schedule does not fit this build). `isolate`: in a supervised child, so a
+// replay of a crash reports it instead of crashing this process.
+ReplayOutcome replay(const ReplayToken& token, bool isolate = false);
+// The replay in this process; `on_engine` sees the engine before it runs.
+ReplayOutcome replay_here(const ReplayToken& token,
+                          const std::function<void(const ControlledEngine&)>& on_engine = {});
+// The scenario and effective parameters a token names (throws TokenError).
+const ScenarioInfo& token_scenario(const ReplayToken& token, Params* params);
+// The options a replay of `token` runs with (step bound, granularity).
+RunOptions replay_options(const ReplayToken& token);
 
 // Stress → replay: tries to reproduce each finding of a stress run on the
 // controlled engine (PCT, a bounded number of executions), first with the
@@ -62,6 +113,9 @@ ReplayOutcome replay(const ReplayToken& token);
 // finding gets a `replay_note` saying what happened.
 void attach_controlled_replays(const ScenarioInfo& info, const Params& params,
                                report::ScenarioResult& stress_result);
+
+// "2.5", "10", "0.001": seconds as a person writes them.
+std::string format_seconds(double seconds);
 
 report::Verdict judge(const std::vector<report::FindingKind>& expected,
                       const std::vector<report::Finding>& findings, std::string* reason);

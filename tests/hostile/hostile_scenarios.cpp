@@ -62,9 +62,11 @@ TANGLE_HOSTILE(UnderscoreExit, "hostile/_exit-0", crash, { ::_exit(0); });
 
 TANGLE_HOSTILE(QuickExit, "hostile/quick-exit", crash, { std::quick_exit(0); });
 
+// Integer division by zero (not 1/x, which GCC computes without dividing).
 TANGLE_HOSTILE(DivideByZero, "hostile/sigfpe", crash, {
   volatile int zero = 0;
-  volatile int x = 1 / zero;
+  volatile int seven = 7;
+  volatile int x = seven / zero;
   (void)x;
 });
 

@@ -20,6 +20,7 @@
 #include "cli/cli11_parse.hpp"
 #include "cli/cli_support.hpp"
 #include "runner.hpp"
+#include "isolation/isolation.hpp"
 #include "stress/stress_runner.hpp"
 #include "tangle/report/console.hpp"
 #include "tangle/report/writers.hpp"
@@ -78,7 +79,9 @@ void add_run_options(CLI::App* app, CommonOptions& o) {
   app->add_option("--watchdog", o.watchdog_ms, "Stress engine: ms without progress before hang/deadlock")
       ->capture_default_str();
   app->add_flag("--no-race-detection", o.no_race_detection, "Stress engine: skip happens-before on Shared<T>");
-  app->add_flag("--no-isolate", o.no_isolate, "Stress engine: run executions in this process");
+  app->add_flag("--no-isolate", o.no_isolate,
+                "Run executions in this process, not in supervised children (a crash or exit of scenario "
+                "code then ends the run)");
 }
 
 // Progress on a terminal only: "\r[3/13] name 4096/10000".
@@ -103,6 +106,40 @@ class Progress {
   bool enabled_;
   std::chrono::steady_clock::time_point last_{};
 };
+
+// The console first — the verdict reaches the user even when the report
+// directory cannot be written — then the report set. Returns 0, or 3 after one
+// line on stderr naming the file that could not be written.
+int finish_report(const report::RunReport& rep, const std::string& report_dir, bool details,
+                  const std::string& last_line = "") {
+  report::ConsoleOptions console;
+  console.details = details;
+  report::write_console(rep, std::cout, console);
+  if (!last_line.empty()) std::cout << last_line << "\n";
+  if (report_dir.empty()) return 0;
+  try {
+    report::write_report_dir(rep, report_dir, TANGLE_SOURCE_ROOT);
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "tangle: " << e.what() << "\n";
+    return 3;
+  }
+  std::cout << "report: " << fs::absolute(fs::path(report_dir) / "index.html").string() << "\n";
+  return 0;
+}
+
+// The end of run and gate: report, then the exit code — 128+N when signal N
+// interrupted the run (130 for SIGINT, 143 for SIGTERM), 3 when the report
+// could not be written, else the gate's.
+int finish_run(const report::RunReport& rep, const std::string& report_dir, bool details, bool gate) {
+  const int written = finish_report(rep, report_dir, details);
+  if (!rep.interrupted.empty()) {
+    std::cout << "run interrupted by " << rep.interrupted << ": the report holds what finished\n";
+    return 128 + detail::interrupt_signal();
+  }
+  const int gate_code = finish_gate(rep, gate, std::cout);
+  return written != 0 ? written : gate_code;
+}
 
 int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   if (o.engine != "controlled" && o.engine != "stress")
@@ -144,6 +181,9 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   options.engine.max_steps = o.max_steps;
   options.engine.granularity = o.granularity == "all" ? detail::Granularity::all : detail::Granularity::sync;
 
+  options.isolate = !o.no_isolate;
+  options.watchdog_s = o.watchdog_ms / 1000.0;
+
   report::RunReport rep;
   rep.version = TANGLE_VERSION;
   rep.engine = o.engine;
@@ -152,35 +192,50 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   if (!stress) rep.granularity = o.granularity;
   rep.seed = o.seed;
   rep.command = command;
+  detail::install_interrupt_handlers();
   const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   Progress progress(::isatty(STDOUT_FILENO) != 0);
   for (std::size_t i = 0; i < selected.size(); ++i) {
     const ScenarioInfo& info = *selected[i];
     const Params params = detail::effective_params(info, overrides);
     report::ScenarioResult result;
-    if (stress) {
+    // --time-budget is the whole run's: each scenario gets an equal share of
+    // what is left, and the end of the budget is a hard limit.
+    const double left = o.time_budget > 0 ? o.time_budget - elapsed() : 0;
+    if (detail::interrupt_signal() != 0 || (o.time_budget > 0 && left <= 0)) {
+      result = detail::empty_result(info, params);
+      result.complete = false;
+      result.incomplete_reason = detail::interrupt_signal() != 0
+                                     ? "not run: interrupted by " + detail::signal_name(detail::interrupt_signal())
+                                     : "not run: the time budget was spent";
+      result.verdict = report::Verdict::fail;
+      result.verdict_reason = result.incomplete_reason;
+    } else if (stress) {
       progress.update(i, selected.size(), info.name, 0, stress_options.executions);
-      result = detail::run_scenario_stress(info, params, stress_options);
+      detail::StressOptions so = stress_options;
+      if (o.time_budget > 0) so.time_budget_s = left / static_cast<double>(selected.size() - i);
+      result = detail::run_scenario_stress(info, params, so);
       detail::attach_controlled_replays(info, params, result);
     } else {
-      result = detail::run_scenario(info, params, options, [&](std::uint64_t done) {
+      RunOptions ro = options;
+      if (o.time_budget > 0) {
+        ro.time_budget_s = left / static_cast<double>(selected.size() - i);
+        ro.deadline_s = left;
+      }
+      result = detail::run_scenario(info, params, ro, [&](std::uint64_t done) {
         progress.update(i, selected.size(), info.name, done, options.executions);
       });
     }
+    if (!result.complete && result.incomplete_reason.find("time budget") != std::string::npos)
+      rep.cut_short = "the time budget of " + detail::format_seconds(o.time_budget) + " s was spent";
     apply_expectations(expectations, info.name, result);
     rep.scenarios.push_back(std::move(result));
   }
   progress.clear();
-  rep.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  report::write_report_dir(rep, o.report_dir, TANGLE_SOURCE_ROOT);
-  report::ConsoleOptions console;
-  console.details = !o.quiet;
-  report::write_console(rep, std::cout, console);
-  const fs::path html = fs::absolute(fs::path(o.report_dir) / "index.html");
-  std::cout << "report: " << (fs::exists(html) ? html : fs::absolute(o.report_dir) / "results.json").string()
-            << "\n";
-  return finish_gate(rep, gate, std::cout);
+  rep.duration_s = elapsed();
+  if (detail::interrupt_signal() != 0) rep.interrupted = detail::signal_name(detail::interrupt_signal());
+  return finish_run(rep, o.report_dir, !o.quiet, gate);
 }
 
 // --engine relacy and relacy replay tokens run in tangle-relacy, a separate
@@ -208,25 +263,25 @@ int replay_command(const std::string& text, const std::string& report_dir, const
     throw UsageError(e.what());
   }
   if (!report_dir.empty()) check_report_dir(report_dir);
+  detail::install_interrupt_handlers();
   detail::ReplayOutcome outcome;
   try {
-    outcome = detail::replay(token);
+    outcome = detail::replay(token, /*isolate=*/true);
   } catch (const detail::TokenError& e) {
     throw UsageError(e.what());
   } catch (const detail::ReplayDiverged& e) {
-    throw UsageError(std::string("replay token does not fit this build of ") + token.scenario + ": " +
-                     e.what());
+    throw UsageError(std::string("token does not replay on this build: ") + token.scenario + ": " + e.what());
   }
   report::RunReport rep;
   rep.version = TANGLE_VERSION;
   rep.strategy = "replay";
   rep.command = command;
   rep.scenarios.push_back(outcome.result);
-  if (!report_dir.empty()) report::write_report_dir(rep, report_dir, TANGLE_SOURCE_ROOT);
-  report::write_console(rep, std::cout);
-  std::cout << "replay: " << (outcome.reproduced ? "reproduced " : "did NOT reproduce ")
-            << report::to_string(token.kind) << " with trace_hash " << detail::hash_hex(token.trace_hash)
-            << " (this execution: " << outcome.trace_hash << ")\n";
+  const std::string line = std::string("replay: ") + (outcome.reproduced ? "reproduced " : "did NOT reproduce ") +
+                           std::string(report::to_string(token.kind)) + " with trace_hash " +
+                           detail::hash_hex(token.trace_hash) + " (this execution: " + outcome.trace_hash + ")";
+  const int written = finish_report(rep, report_dir, true, line);
+  if (written != 0) return written;
   return outcome.reproduced ? 0 : 1;
 }
 

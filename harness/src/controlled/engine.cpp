@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <typeinfo>
 
+#include "controlled/snapshot.hpp"
+#include "exceptions.hpp"
 #include "object_names.hpp"
 #include "source_path.hpp"
 
@@ -68,7 +71,7 @@ std::uint64_t fnv(std::uint64_t h, std::uint64_t v) {
 ControlledEngine::ControlledEngine(const ScenarioInfo& info, const Params& params,
                                    EngineOptions options)
     : info_(info), params_(params), options_(options), n_(info.thread_count(params)),
-      stacks_(options.stack_size) {
+      stacks_(options.stack_size), race_seen_(options.race_seen) {
   if (n_ < 1 || n_ > 64) throw std::invalid_argument("a scenario needs 1 to 64 threads");
   if (info_.construct) scenario_storage_ = ::operator new(info_.size, std::align_val_t(info_.align));
   stacks_.reserve(n_);
@@ -105,6 +108,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
     t.held.clear();
   }
   runnable_ = n_ == 64 ? ~0ULL : (1ULL << n_) - 1;
+  phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::construct);
 
   Runtime* outer = current_runtime_or_null();
   set_current_runtime(this);
@@ -117,11 +121,12 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
       scenario_ = owned_scenario_.get();
     }
     constructed = true;
-  } catch (const std::exception& e) {
-    add_finding({FindingKind::crash,
-                 std::string("the scenario's constructor threw: ") + e.what(), {}, {}, {}, {}});
+  } catch (...) {
+    add_finding({FindingKind::crash, "the scenario's constructor threw " + describe_current_exception(), {},
+                 {}, {}, {}});
   }
   if (constructed) {
+    phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::threads);
     const FpControl fp = fp_control();
     stacks_.tsan_begin_execution(n_);
     for (int i = 0; i < n_; ++i) ctx_[i] = stacks_.make(i, &ControlledEngine::fiber_entry);
@@ -133,11 +138,12 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
     flags_.in_threads = false;
     stacks_.tsan_end_execution(n_);
     restore_fp_control(fp);
+    phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::check);
     if (!flags_.aborting) {
       try {
         scenario_->check();
-      } catch (const std::exception& e) {
-        add_finding({FindingKind::crash, std::string("check() threw: ") + e.what(), {}, {}, {}, {}});
+      } catch (...) {
+        add_finding({FindingKind::crash, "check() threw " + describe_current_exception(), {}, {}, {}, {}});
       }
     }
   }
@@ -157,9 +163,11 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
 // never addresses, so it is the same in every process and build of the same
 // source. One multiply-xorshift round per event; computed on demand, since
 // only executions with findings (and tests) need it.
-std::uint64_t ControlledEngine::trace_hash() const {
+std::uint64_t ControlledEngine::trace_hash() const { return hash_trace(trace()); }
+
+std::uint64_t hash_trace(std::span<const TraceEntry> trace) {
   std::uint64_t h = kFnvOffset;
-  for (const TraceEntry& e : trace()) {
+  for (const TraceEntry& e : trace) {
     const std::uint64_t word = static_cast<std::uint64_t>(static_cast<std::uint16_t>(e.thread)) << 48 |
                                static_cast<std::uint64_t>(e.op) << 40 |
                                ((static_cast<std::uint64_t>(e.loc.line()) << 20) ^ e.object);
@@ -182,13 +190,8 @@ void ControlledEngine::thread_body(int index) {
       scenario_->thread(index);
       record(EventOp::thread_end, kNoObject, {});
     } catch (const AbortExecution&) {
-    } catch (const std::exception& e) {
-      add_finding({FindingKind::crash,
-                   thread_name(index) + " threw " + typeid(e).name() + ": " + e.what(),
-                   {index}, {}, {}, {}});
-      flags_.aborting = true;
     } catch (...) {
-      add_finding({FindingKind::crash, thread_name(index) + " threw a non-standard exception",
+      add_finding({FindingKind::crash, thread_name(index) + " threw " + describe_current_exception(),
                    {index}, {}, {}, {}});
       flags_.aborting = true;
     }
@@ -645,6 +648,30 @@ void ControlledEngine::check_failed(const std::string& message, Loc loc) {
 }
 
 // ---------------------------------------------------------------------------
+// Snapshot of the execution in progress (a signal handler in an isolated
+// child calls this): plain copies only, see snapshot.hpp.
+
+void ControlledEngine::snapshot(ExecutionSnapshot& out) const noexcept {
+  out.phase = static_cast<ExecutionSnapshot::Phase>(phase_);
+  out.data_points = flags_.data_points;
+  out.current = flags_.in_threads && current_ < n_ ? current_ : -1;
+  out.threads = n_;
+  out.steps = result_.steps;
+  out.trace_length = trace_len_;
+  out.trace_hash = trace_hash();
+  out.trace_stored = std::min<std::uint64_t>(trace_len_, out.trace_capacity);
+  std::memcpy(out.trace(), trace_.data() + (trace_len_ - out.trace_stored),
+              out.trace_stored * sizeof(TraceEntry));
+  out.schedule_length = schedule_len_;
+  if (out.schedule_complete()) std::memcpy(out.schedule(), schedule_.data(), schedule_len_);
+  out.objects_total = objects_.size();
+  const std::size_t objects = std::min<std::size_t>(objects_.size(), out.object_capacity);
+  for (std::size_t i = 0; i < objects; ++i) out.objects()[i] = {objects_[i].name, objects_[i].kind};
+  for (int t = 0; t < n_ && t < ExecutionSnapshot::kMaxThreads; ++t)
+    out.thread_status[t] = static_cast<std::uint8_t>(threads_[t].status);
+}
+
+// ---------------------------------------------------------------------------
 // Deadlock: no runnable thread while some are blocked.
 
 void ControlledEngine::report_deadlock() {
@@ -671,17 +698,22 @@ void ControlledEngine::report_deadlock() {
 
 // ---------------------------------------------------------------------------
 
-void ControlledEngine::add_finding(RawFinding f) {
-  std::uint64_t h = fnv(kFnvOffset, static_cast<std::uint64_t>(f.kind));
-  for (const Loc& l : f.locs) {
+std::uint64_t finding_signature(report::FindingKind kind, std::span<const Loc> locs, std::string_view message) {
+  std::uint64_t h = fnv(kFnvOffset, static_cast<std::uint64_t>(kind));
+  for (const Loc& l : locs) {
     // The file's name, not its address: one header's name may sit at
     // different addresses in different translation units.
     for (const char* c = l.file_name(); *c != '\0'; ++c) h = fnv(h, static_cast<unsigned char>(*c));
     h = fnv(h, l.line());
   }
   // Without a source line (a crash) the message tells findings apart.
-  if (f.locs.empty())
-    for (char c : f.message) h = fnv(h, static_cast<unsigned char>(c));
+  if (locs.empty())
+    for (char c : message) h = fnv(h, static_cast<unsigned char>(c));
+  return h;
+}
+
+void ControlledEngine::add_finding(RawFinding f) {
+  const std::uint64_t h = finding_signature(f.kind, f.locs, f.message);
   f.signature = h;
   for (const RawFinding& g : result_.findings)
     if (g.signature == h) return;  // once per execution

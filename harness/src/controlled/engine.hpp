@@ -34,6 +34,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "controlled/fiber_stacks.hpp"
@@ -98,6 +99,10 @@ struct RawFinding {
   std::uint64_t signature = 0;        // kind + source lines: dedup key
 };
 
+// The dedup key of a finding: kind and source lines (file names, not their
+// addresses), or the message when there is no line.
+std::uint64_t finding_signature(report::FindingKind kind, std::span<const Loc> locs, std::string_view message);
+
 struct ExecutionResult {
   std::vector<RawFinding> findings;
   std::uint64_t steps = 0;      // instrumented operations (the livelock bound counts these)
@@ -134,7 +139,15 @@ struct EngineOptions {
   std::uint64_t max_steps = 100000;  // per execution; beyond it: livelock
   std::size_t stack_size = 256 * 1024;
   Granularity granularity = Granularity::sync;
+  // A data race was already seen (by an earlier process of the same run):
+  // `sync` granularity starts with Shared<T> accesses as points.
+  bool race_seen = false;
 };
+
+struct ExecutionSnapshot;
+
+// Hash of a trace: what happened, in order (see ControlledEngine::trace_hash).
+std::uint64_t hash_trace(std::span<const TraceEntry> trace);
 
 class ControlledEngine final : public Runtime {
  public:
@@ -151,11 +164,26 @@ class ControlledEngine final : public Runtime {
   std::vector<std::uint8_t> schedule() const {
     return {schedule_.begin(), schedule_.begin() + static_cast<std::ptrdiff_t>(schedule_len_)};
   }
+  std::span<const std::uint8_t> schedule_view() const { return {schedule_.data(), schedule_len_}; }
   // Whether Shared<T> accesses were scheduling points in the last execution
   // (a replay token records it).
   bool data_points() const { return flags_.data_points; }
   std::string object_name(ObjectId id) const;
   int threads() const { return n_; }
+
+  // Copies the execution in progress into `out`, for a process about to die
+  // (see snapshot.hpp). Async-signal-safe: loads, stores, memcpy; call it
+  // only on the engine's own OS thread (a signal handler there).
+  void snapshot(ExecutionSnapshot& out) const noexcept;
+  // Instrumented operations of the execution in progress (for a watchdog:
+  // it does not move while scenario code runs without tangle operations).
+  std::uint64_t steps_in_progress() const noexcept { return result_.steps; }
+  // The scenario thread whose fiber stack's guard page holds `address`, or -1.
+  int stack_overflowed(const void* address) const noexcept {
+    const int slot = stacks_.guard_page_of(address);
+    return slot < n_ ? slot : -1;
+  }
+  std::size_t stack_size() const { return options_.stack_size; }
 
   // Runtime
   ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial,
@@ -345,6 +373,7 @@ class ControlledEngine final : public Runtime {
   std::uint64_t wait_seq_ = 0;
   int data_run_ = 0;             // Shared<T> accesses since the last scheduling point
   bool race_seen_ = false;       // a data race was found by an earlier execution
+  std::uint8_t phase_ = 0;       // ExecutionSnapshot::Phase of the execution in progress
   int current_ = 0;              // running thread; n_ = main context
   int last_ = 0;                 // who switched to the current context
   // The state every operation tests first, in one word so the common case

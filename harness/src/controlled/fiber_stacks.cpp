@@ -1,5 +1,7 @@
 #include "controlled/fiber_stacks.hpp"
 
+#include <algorithm>
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -87,8 +89,12 @@ tangle_fcontext_returned:
 
 namespace tangle::detail {
 
+// The guard is 64 KiB rather than one page: a frame with a large local array
+// steps further than a page past the stack's end, and must still land in the
+// guard (and be reported as a stack overflow), not in a neighbour's mapping.
 FiberStacks::FiberStacks(std::size_t stack_size)
-    : size_(stack_size), page_(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))) {}
+    : size_(stack_size),
+      page_(std::max<std::size_t>(64 * 1024, static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)))) {}
 
 FiberStacks::~FiberStacks() {
   for (char* base : stacks_) ::munmap(base, size_ + page_);
@@ -99,7 +105,7 @@ void FiberStacks::reserve(int count) {
     void* p = ::mmap(nullptr, size_ + page_, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
-    ::mprotect(p, page_, PROT_NONE);  // guard page: stacks grow down into it
+    ::mprotect(p, page_, PROT_NONE);  // guard: stacks grow down into it
     stacks_.push_back(static_cast<char*>(p));
   }
 }

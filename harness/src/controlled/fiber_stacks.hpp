@@ -8,7 +8,7 @@
 // make_fcontext (no allocation, no extra switch), and a finished fiber simply
 // never resumes — its stack is reused by the next execution.
 //
-// Stacks are mmap'ed once per engine with a PROT_NONE guard page below each
+// Stacks are mmap'ed once per engine with a PROT_NONE guard (64 KiB) below each
 // (an overflow faults instead of corrupting a neighbour) and reused for every
 // execution; untouched pages cost no memory.
 //
@@ -67,6 +67,14 @@ class FiberStacks {
   // that starts in `entry` at its first jump.
   void reserve(int count);
   Context make(int i, void (*entry)(Transfer));
+  // The stack whose guard page holds `address`, or -1 (a stack overflow's
+  // fault address; async-signal-safe).
+  int guard_page_of(const void* address) const noexcept {
+    const auto* a = static_cast<const char*>(address);
+    for (std::size_t i = 0; i < stacks_.size(); ++i)
+      if (a >= stacks_[i] && a < stacks_[i] + page_) return static_cast<int>(i);
+    return -1;
+  }
 
   // TSan fiber handles: main is the OS thread's own; slot i belongs to stack i.
   // No-ops without TSan.
@@ -84,7 +92,7 @@ class FiberStacks {
 
  private:
   std::size_t size_;
-  std::size_t page_;
+  std::size_t page_;  // the guard below each stack (PROT_NONE)
   std::vector<char*> stacks_;  // base of each mapping (guard page first)
   std::vector<void*> tsan_fibers_;
   void* tsan_main_ = nullptr;

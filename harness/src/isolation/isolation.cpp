@@ -3,15 +3,19 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <exception>
-#include <thread>
+
+#include "exceptions.hpp"
 
 namespace tangle::detail {
 
@@ -36,23 +40,30 @@ bool Channel::send(char type, std::string_view payload) {
   return true;
 }
 
-std::string signal_description(int sig) {
-  const char* abbrev = nullptr;
+std::string signal_name(int sig) {
   switch (sig) {
-    case SIGSEGV: abbrev = "SIGSEGV"; break;
-    case SIGABRT: abbrev = "SIGABRT"; break;
-    case SIGBUS: abbrev = "SIGBUS"; break;
-    case SIGFPE: abbrev = "SIGFPE"; break;
-    case SIGILL: abbrev = "SIGILL"; break;
-    case SIGKILL: abbrev = "SIGKILL"; break;
-    case SIGTERM: abbrev = "SIGTERM"; break;
-    case SIGTRAP: abbrev = "SIGTRAP"; break;
-    case SIGPIPE: abbrev = "SIGPIPE"; break;
-    case SIGSYS: abbrev = "SIGSYS"; break;
-    case SIGINT: abbrev = "SIGINT"; break;
-    default: break;
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGSYS: return "SIGSYS";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    case SIGSTOP: return "SIGSTOP";
+    case SIGTSTP: return "SIGTSTP";
+    case SIGTTIN: return "SIGTTIN";
+    case SIGTTOU: return "SIGTTOU";
+    default: return "signal " + std::to_string(sig);
   }
-  std::string text = abbrev != nullptr ? abbrev : "signal " + std::to_string(sig);
+}
+
+std::string signal_description(int sig) {
+  std::string text = signal_name(sig);
   if (const char* what = ::strsignal(sig)) {
     std::string lower = what;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -63,29 +74,60 @@ std::string signal_description(int sig) {
 
 namespace {
 
+volatile std::sig_atomic_t g_interrupt = 0;
+
+void on_interrupt(int sig) {
+  if (g_interrupt == sig) {
+    // Asked twice: stop now, the way the signal would have.
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+  }
+  if (g_interrupt == 0) g_interrupt = sig;
+}
+
+}  // namespace
+
+void install_interrupt_handlers() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);  // no SA_RESTART: poll() wakes up at once
+  }
+}
+
+int interrupt_signal() { return g_interrupt; }
+
+namespace {
+
 using Clock = std::chrono::steady_clock;
+using KillReason = IsolatedOutcome::KillReason;
 
 struct Child {
   pid_t pid = -1;
   int fd = -1;
-  std::string buffer;        // bytes not yet parsed into frames
+  std::string buffer;  // bytes not yet parsed into frames
   Clock::time_point last_frame;
-  bool eof = false;
+  Clock::time_point asked_at;
   bool reaped = false;
   IsolatedOutcome* out = nullptr;
 };
 
-[[noreturn]] void child_main(const std::function<int(Channel&)>& fn, int fd) {
-  // A parent that died must not leave us writing into nothing forever.
+[[noreturn]] void child_main(const std::function<int(Channel&)>& fn, int fd, pid_t parent) {
+  // Die with the parent, whatever kills it; it may already be gone.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(3);
+  ::setpgid(0, 0);
+  // A parent that died must not leave us writing into nothing forever; the
+  // parent's interrupt handlers are not ours.
   ::signal(SIGPIPE, SIG_IGN);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
   Channel channel(fd);
   int code = 3;
   try {
     code = fn(channel);
-  } catch (const std::exception& e) {
-    channel.send('X', e.what());
   } catch (...) {
-    channel.send('X', "unknown exception");
+    channel.send('X', describe_current_exception());
   }
   ::_exit(code);
 }
@@ -103,18 +145,30 @@ void parse_frames(Child& c) {
   c.buffer.erase(0, pos);
 }
 
-// Reaps `c` if it has exited; returns true once reaped.
-bool try_reap(Child& c, bool block) {
-  if (c.reaped) return true;
-  int status = 0;
-  pid_t r;
-  do {
-    r = ::waitpid(c.pid, &status, block ? 0 : WNOHANG);
-  } while (r < 0 && errno == EINTR);
-  if (r == 0) return false;
-  c.reaped = true;
-  if (r < 0) return true;  // not our child any more: nothing to report
-  if (c.out->end == IsolatedOutcome::End::killed) return true;
+// Reads what the pipe holds now. Returns false at EOF or error.
+bool read_available(Child& c) {
+  char buf[65536];
+  for (;;) {
+    const ssize_t r = ::read(c.fd, buf, sizeof buf);
+    if (r > 0) {
+      c.buffer.append(buf, static_cast<std::size_t>(r));
+      parse_frames(c);
+      c.last_frame = Clock::now();
+      if (static_cast<std::size_t>(r) < sizeof buf) return true;
+      continue;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    return r < 0 && errno == EAGAIN;
+  }
+}
+
+void close_pipe(Child& c) {
+  if (c.fd >= 0) ::close(c.fd);
+  c.fd = -1;
+}
+
+void note_status(Child& c, int status) {
+  if (c.out->end == IsolatedOutcome::End::killed) return;
   if (WIFSIGNALED(status)) {
     c.out->end = IsolatedOutcome::End::signaled;
     c.out->signal = WTERMSIG(status);
@@ -122,14 +176,35 @@ bool try_reap(Child& c, bool block) {
     c.out->end = IsolatedOutcome::End::exited;
     c.out->exit_code = WEXITSTATUS(status);
   }
-  return true;
 }
 
-void kill_child(Child& c, Clock::time_point now) {
+// After death: what it wrote before dying, then the pipe closes. (A
+// grandchild holding the pipe open must not keep us waiting: non-blocking.)
+void finish(Child& c, int status) {
+  c.reaped = true;
+  note_status(c, status);
+  if (c.fd >= 0) read_available(c);
+  close_pipe(c);
+}
+
+void kill_child(Child& c, KillReason reason) {
   c.out->end = IsolatedOutcome::End::killed;
-  c.out->silent_for = std::chrono::duration_cast<std::chrono::milliseconds>(now - c.last_frame);
+  c.out->reason = reason;
+  c.out->silent_for = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - c.last_frame);
+  ::kill(-c.pid, SIGKILL);  // its process group: anything it started too
   ::kill(c.pid, SIGKILL);
-  try_reap(c, true);
+  int status = 0;
+  while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  finish(c, status);
+}
+
+void ask_report(Child& c, const IsolationLimits& limits) {
+  if (c.out->asked) return;
+  c.out->asked = true;
+  c.asked_at = Clock::now();
+  ::kill(c.pid, limits.report_signal);
+  ::kill(c.pid, SIGCONT);  // a stopped child handles it once continued
 }
 
 }  // namespace
@@ -139,15 +214,17 @@ std::vector<IsolatedOutcome> run_isolated(const std::vector<std::function<int(Ch
   std::vector<IsolatedOutcome> outcomes(fns.size());
   std::vector<Child> children(fns.size());
   const auto start = Clock::now();
+  const pid_t self = ::getpid();
   for (std::size_t i = 0; i < fns.size(); ++i) {
     Child& c = children[i];
     c.out = &outcomes[i];
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
       c.out->end = IsolatedOutcome::End::fork_failed;
-      c.eof = c.reaped = true;
+      c.reaped = true;
       continue;
     }
+    std::fflush(nullptr);  // nothing buffered is written twice
     const pid_t pid = ::fork();
     if (pid == 0) {
       ::close(fds[0]);
@@ -155,15 +232,17 @@ std::vector<IsolatedOutcome> run_isolated(const std::vector<std::function<int(Ch
       // them so a sibling's EOF does not wait for us.
       for (std::size_t k = 0; k < i; ++k)
         if (children[k].fd >= 0) ::close(children[k].fd);
-      child_main(fns[i], fds[1]);
+      child_main(fns[i], fds[1], self);
     }
     ::close(fds[1]);
     if (pid < 0) {
       ::close(fds[0]);
       c.out->end = IsolatedOutcome::End::fork_failed;
-      c.eof = c.reaped = true;
+      c.reaped = true;
       continue;
     }
+    ::setpgid(pid, pid);  // as the child does: whichever runs first
+    ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
     c.pid = pid;
     c.fd = fds[0];
     c.last_frame = Clock::now();
@@ -172,67 +251,60 @@ std::vector<IsolatedOutcome> run_isolated(const std::vector<std::function<int(Ch
   for (;;) {
     std::vector<pollfd> pfds;
     std::vector<Child*> polled;
-    for (auto& c : children)
-      if (!c.eof) {
+    bool running = false;
+    for (auto& c : children) {
+      if (c.reaped) continue;
+      running = true;
+      if (c.fd >= 0) {
         pfds.push_back({c.fd, POLLIN, 0});
         polled.push_back(&c);
       }
-    // After EOF the child should exit at once; one that closed its pipe but
-    // lives on (a scenario thread still running) is killed after a grace.
-    bool waiting = false;
-    const auto now = Clock::now();
-    for (auto& c : children) {
-      if (c.reaped) continue;
-      if (c.eof) {
-        if (try_reap(c, false)) {
-          ::close(c.fd);
-          c.fd = -1;
-          continue;
-        }
-        if (now - c.last_frame > std::chrono::milliseconds(2000)) {
-          kill_child(c, now);
-          ::close(c.fd);
-          c.fd = -1;
-          continue;
-        }
-      }
-      waiting = true;
     }
-    if (!waiting) break;
+    if (!running) break;
+    // A child whose pipe closed is about to be a zombie: look again soon.
+    std::size_t alive = 0;
+    for (const auto& c : children) alive += c.reaped ? 0 : 1;
+    const int n = ::poll(pfds.data(), pfds.size(), pfds.size() < alive ? 1 : 20);
+    if (n > 0)
+      for (std::size_t k = 0; k < pfds.size(); ++k)
+        if (pfds[k].revents != 0 && !read_available(*polled[k])) close_pipe(*polled[k]);
 
-    int timeout_ms = 50;
-    const int n = ::poll(pfds.data(), pfds.size(), pfds.empty() ? 0 : timeout_ms);
-    if (pfds.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (n < 0 && errno != EINTR) break;
-    const auto after = Clock::now();
-    for (std::size_t k = 0; k < pfds.size(); ++k) {
-      Child& c = *polled[k];
-      if (pfds[k].revents != 0) {
-        char buf[65536];
-        const ssize_t r = ::read(c.fd, buf, sizeof buf);
-        if (r > 0) {
-          c.buffer.append(buf, static_cast<std::size_t>(r));
-          parse_frames(c);
-          c.last_frame = after;
-        } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-          c.eof = true;
-          c.last_frame = after;
-        }
+    const auto now = Clock::now();
+    for (std::size_t i = 0; i < children.size(); ++i) {
+      Child& c = children[i];
+      if (c.reaped) continue;
+      if (interrupt_signal() != 0) {
+        kill_child(c, KillReason::interrupted);
+        continue;
       }
-      if (c.eof) continue;
-      const bool stalled = after - c.last_frame > limits.stall_timeout;
-      const bool late = limits.deadline.count() > 0 && after - start > limits.deadline;
-      if (stalled || late) {
-        kill_child(c, after);
-        c.eof = true;
-        ::close(c.fd);
-        c.fd = -1;
+      int status = 0;
+      const pid_t r = ::waitpid(c.pid, &status, WNOHANG | WUNTRACED);
+      if (r == c.pid && WIFSTOPPED(status)) {
+        c.out->stop_signal = WSTOPSIG(status);
+        if (limits.report_signal != 0 && limits.on_stop && limits.on_stop(i, c.out->stop_signal))
+          ask_report(c, limits);
+        else
+          kill_child(c, KillReason::stopped);
+        continue;
+      }
+      if (r == c.pid || (r < 0 && errno == ECHILD)) {
+        finish(c, status);
+        continue;
+      }
+      if (limits.deadline.count() > 0 && now - start > limits.deadline) {
+        kill_child(c, KillReason::deadline);
+      } else if (c.out->asked && now - c.asked_at > limits.report_grace) {
+        kill_child(c, KillReason::unanswered);
+      } else if (limits.stall_timeout.count() > 0 && now - c.last_frame > limits.stall_timeout) {
+        kill_child(c, KillReason::stalled);
+      } else if (c.fd < 0 && now - c.last_frame > std::chrono::milliseconds(2000)) {
+        // Closed its pipe but lives on (a scenario thread still running).
+        kill_child(c, KillReason::stalled);
+      } else if (!c.out->asked && limits.report_signal != 0 && limits.wants_report && limits.wants_report(i)) {
+        ask_report(c, limits);
       }
     }
-  }
-  for (auto& c : children) {
-    if (!c.reaped && c.pid > 0) kill_child(c, Clock::now());
-    if (c.fd >= 0) ::close(c.fd);
+    if (limits.on_tick) limits.on_tick();
   }
   return outcomes;
 }

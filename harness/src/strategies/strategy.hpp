@@ -55,9 +55,24 @@ std::unique_ptr<Strategy> make_random_strategy();
 // "A Randomized Scheduler with Probabilistic Guarantees of Finding Bugs",
 // ASPLOS 2010).
 std::unique_ptr<Strategy> make_pct_strategy(int depth);
-// Replays a recorded schedule; throws ReplayDiverged when it does not fit.
+// Replays a recorded schedule (replay.cpp). When it does not fit, it goes on
+// with the lowest runnable thread and diverged() says so after the execution.
+class ReplayStrategy final : public Strategy {
+ public:
+  explicit ReplayStrategy(std::vector<std::uint8_t> schedule) : schedule_(std::move(schedule)) {}
+  void new_execution(std::uint64_t seed, int threads) override;
+  int pick(std::uint64_t runnable, int current, bool yielded) override;
+  bool diverged() const { return !divergence_.empty(); }
+  const std::string& divergence() const { return divergence_; }  // the first misfit, in words
+
+ private:
+  std::vector<std::uint8_t> schedule_;
+  std::size_t next_ = 0;
+  std::string divergence_;
+};
 std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint8_t> schedule);
 
+// A replay token whose schedule does not fit this build.
 struct ReplayDiverged : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

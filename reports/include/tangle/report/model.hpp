@@ -90,6 +90,8 @@ struct ScenarioResult {
   double duration_s = 0;
   std::uint64_t steps = 0;            // scheduling points over all executions
   std::vector<Finding> findings;
+  bool complete = true;               // false: stopped before all its executions ran
+  std::string incomplete_reason;      // why (time budget, interruption, crashes)
 };
 
 struct RunReport {
@@ -103,6 +105,9 @@ struct RunReport {
   std::string command;                // the command line that produced it
   double duration_s = 0;
   std::vector<ScenarioResult> scenarios;
+  std::string run_id;                 // one per run, in every file of the set
+  std::string interrupted;            // "" or the signal that stopped the run ("SIGINT")
+  std::string cut_short;              // "" or why the run stopped before doing all its work
 };
 
 }  // namespace tangle::report

@@ -1,0 +1,241 @@
+#include "isolation/crash_capture.hpp"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+
+#include "controlled/engine.hpp"
+#include "exceptions.hpp"
+
+namespace tangle::detail {
+
+ChildRecordMapping::ChildRecordMapping(std::uint64_t trace_capacity, std::uint64_t schedule_capacity,
+                                       std::uint64_t object_capacity)
+    : bytes_(sizeof(ChildRecord) + snapshot_bytes(trace_capacity, schedule_capacity, object_capacity)),
+      capacities_{trace_capacity, schedule_capacity, object_capacity} {
+  memory_ = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (memory_ == MAP_FAILED) throw std::bad_alloc();
+  record_ = nullptr;
+  reset();
+}
+
+ChildRecordMapping::~ChildRecordMapping() { ::munmap(memory_, bytes_); }
+
+void ChildRecordMapping::reset() {
+  if (record_ != nullptr) record_->~ChildRecord();
+  record_ = new (memory_) ChildRecord;
+  // The snapshot's header is re-laid; its arrays are overwritten at death.
+  layout_snapshot(&record_->snapshot, capacities_[0], capacities_[1], capacities_[2]);
+}
+
+namespace crash_capture {
+namespace {
+
+constexpr int kDeathExitCode = 86;  // the parent reads the record, not this
+
+ChildRecord* g_record = nullptr;
+const ControlledEngine* g_engine = nullptr;
+pid_t g_engine_tid = 0;
+std::atomic<int> g_dying{0};  // tid of the thread recording a death
+timer_t g_timer{};
+
+pid_t this_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+[[noreturn]] void exit_group(int code) {
+  ::syscall(SYS_exit_group, code);
+  __builtin_unreachable();
+}
+
+void copy_message(const char* text) {
+  std::size_t i = 0;
+  for (; text != nullptr && text[i] != '\0' && i + 1 < sizeof g_record->message; ++i)
+    g_record->message[i] = text[i];
+  g_record->message[i] = '\0';
+}
+
+// The one way an armed child dies of its scenario's doing (async-signal-safe
+// up to the engine's snapshot, which is too).
+[[noreturn]] void die(DeathCause cause, int sig, std::uint64_t address, int exit_code, const char* message) {
+  ChildRecord& r = *g_record;
+  const pid_t tid = this_tid();
+  int expected = 0;
+  if (!g_dying.compare_exchange_strong(expected, tid)) {
+    // Another thread is recording (or this one faulted while recording):
+    // wait to be ended, or end now.
+    if (expected == tid) exit_group(kDeathExitCode);
+    for (;;) ::pause();
+  }
+  r.cause = cause;
+  r.signal = sig;
+  r.address = address;
+  r.exit_code = exit_code;
+  r.in_engine_thread = tid == g_engine_tid;
+  if (message != nullptr) copy_message(message);
+  if (tid != g_engine_tid) {
+    // Only the engine thread sees a consistent engine: hand over, then wait.
+    r.request.store(static_cast<std::int32_t>(cause), std::memory_order_relaxed);
+    g_dying.store(0);
+    ::syscall(SYS_tgkill, ::getpid(), g_engine_tid, report_signal());
+    for (;;) ::pause();
+  }
+  r.death_state.store(1, std::memory_order_release);
+  if (r.in_execution.load(std::memory_order_relaxed) != 0) g_engine->snapshot(r.snapshot);
+  r.death_state.store(2, std::memory_order_release);
+  exit_group(kDeathExitCode);
+}
+
+void on_fatal_signal(int sig, siginfo_t* info, void*) {
+  const void* address = info != nullptr ? info->si_addr : nullptr;
+  if (g_record->in_execution.load(std::memory_order_relaxed) == 0) {
+    // Not the scenario's doing (the harness between executions): die by the
+    // signal as if no handler were there.
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+    return;
+  }
+  if ((sig == SIGSEGV || sig == SIGBUS) && this_tid() == g_engine_tid) {
+    const int thread = g_engine->stack_overflowed(address);
+    if (thread >= 0) {
+      g_record->overflow_thread = thread;
+      die(DeathCause::stack_overflow, sig, reinterpret_cast<std::uintptr_t>(address), 0, nullptr);
+    }
+  }
+  die(DeathCause::signal, sig, reinterpret_cast<std::uintptr_t>(address), 0, nullptr);
+}
+
+// The parent asks (hang, stopped), or a foreign thread handed its death over.
+void on_report_signal(int, siginfo_t*, void*) {
+  ChildRecord& r = *g_record;
+  const auto cause = static_cast<DeathCause>(r.request.load(std::memory_order_relaxed));
+  if (r.cause != DeathCause::none) {
+    // Handed over by another thread: its cause stands.
+    int expected = 0;
+    g_dying.compare_exchange_strong(expected, this_tid());
+    r.death_state.store(1, std::memory_order_release);
+    if (r.in_execution.load(std::memory_order_relaxed) != 0) g_engine->snapshot(r.snapshot);
+    r.death_state.store(2, std::memory_order_release);
+    exit_group(kDeathExitCode);
+  }
+  die(cause == DeathCause::none ? DeathCause::hang : cause, r.request_signal.load(std::memory_order_relaxed), 0,
+      0, nullptr);
+}
+
+void on_tick(int) {
+  g_record->ticks.fetch_add(1, std::memory_order_relaxed);
+  g_record->steps.store(g_engine->steps_in_progress(), std::memory_order_relaxed);
+}
+
+void on_exit_hook(int status, void*) {
+  if (g_record->in_execution.load(std::memory_order_relaxed) != 0)
+    die(DeathCause::exit, 0, 0, status, nullptr);
+}
+
+void on_quick_exit_hook() {
+  if (g_record->in_execution.load(std::memory_order_relaxed) != 0)
+    die(DeathCause::quick_exit, 0, 0, 0, nullptr);
+}
+
+[[noreturn]] void on_terminate() {
+  std::string why = "std::terminate was called";
+  if (std::current_exception()) {
+    try {
+      std::rethrow_exception(std::current_exception());
+    } catch (...) {
+      why += " with an uncaught " + describe_current_exception();
+    }
+  }
+  die(DeathCause::terminate, 0, 0, 0, why.c_str());
+}
+
+int tick_signal() { return SIGRTMIN + 3; }
+
+void install(int sig, void (*handler)(int, siginfo_t*, void*), int extra_flags) {
+  struct sigaction sa {};
+  sa.sa_sigaction = handler;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | extra_flags;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(sig, &sa, nullptr);
+}
+
+}  // namespace
+
+int report_signal() { return SIGRTMIN + 4; }
+
+void arm(ChildRecord& record, const ControlledEngine& engine, std::chrono::milliseconds tick) {
+  g_record = &record;
+  g_engine = &engine;
+  g_engine_tid = this_tid();
+
+  // An alternate stack: a fiber that overflowed its own cannot run a handler.
+  static constexpr std::size_t kAltStack = 64 * 1024;
+  void* alt = ::mmap(nullptr, kAltStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (alt != MAP_FAILED) {
+    stack_t ss{};
+    ss.ss_sp = alt;
+    ss.ss_size = kAltStack;
+    ::sigaltstack(&ss, nullptr);
+  }
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS}) install(sig, on_fatal_signal, 0);
+  install(report_signal(), on_report_signal, 0);
+  {
+    struct sigaction sa {};
+    sa.sa_handler = on_tick;
+    sa.sa_flags = SA_RESTART | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(tick_signal(), &sa, nullptr);
+  }
+  ::on_exit(on_exit_hook, nullptr);
+  ::at_quick_exit(on_quick_exit_hook);
+  std::set_terminate(on_terminate);
+
+  sigevent ev{};
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev.sigev_signo = tick_signal();
+  ev._sigev_un._tid = g_engine_tid;
+  if (::timer_create(CLOCK_MONOTONIC, &ev, &g_timer) == 0) {
+    itimerspec spec{};
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(tick).count();
+    spec.it_interval.tv_sec = spec.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
+    spec.it_interval.tv_nsec = spec.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
+    ::timer_settime(g_timer, 0, &spec, nullptr);
+  }
+  armed_record.store(&record, std::memory_order_relaxed);
+}
+
+// _exit/_Exit from scenario code (the link wraps them, see below).
+[[noreturn]] void underscore_exit(int code) { die(DeathCause::underscore_exit, 0, 0, code, nullptr); }
+
+void primitive_without_runtime() {
+  if (g_record == nullptr) return;
+  die(DeathCause::foreign_thread, 0, 0, 0,
+      this_tid() == g_engine_tid ? "an instrumented primitive was used outside a tangle execution"
+                                 : "a thread tangle does not control (a raw std::thread?) used an "
+                                   "instrumented primitive; only the scenario's own threads may use them");
+}
+
+}  // namespace crash_capture
+}  // namespace tangle::detail
+
+// The link wraps _exit and _Exit (`-Wl,--wrap=_exit`, see harness/CMakeLists.txt):
+// called by scenario code during an execution of an armed child, they are a
+// finding like exit(); otherwise they are what they always were.
+extern "C" {
+[[noreturn]] void __real__exit(int code);
+
+[[noreturn]] void __wrap__exit(int code) {
+  using namespace tangle::detail;
+  ChildRecord* r = crash_capture::armed_record.load(std::memory_order_relaxed);
+  if (r != nullptr && r->in_execution.load(std::memory_order_relaxed) != 0)
+    crash_capture::underscore_exit(code);
+  __real__exit(code);
+}
+[[noreturn]] void __wrap__Exit(int code) { __wrap__exit(code); }
+}

@@ -1,0 +1,497 @@
+#include "isolation/supervised_runner.hpp"
+
+#include <dlfcn.h>
+
+#include <csignal>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "isolation/crash_capture.hpp"
+#include "isolation/isolation.hpp"
+#include "object_names.hpp"
+#include "source_path.hpp"
+#include "tangle/report/writers.hpp"
+
+namespace tangle::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using report::FindingKind;
+
+// ---------------------------------------------------------------------------
+// Frames between child and parent.
+
+std::string finding_frame(const report::Finding& f, std::uint64_t signature) {
+  report::RunReport run;
+  run.scenarios.emplace_back().findings.push_back(f);
+  std::ostringstream out;
+  out << signature << "\n";
+  report::write_json(run, out);
+  return out.str();
+}
+
+std::pair<std::uint64_t, report::Finding> parse_finding_frame(const std::string& payload) {
+  std::istringstream in(payload);
+  std::uint64_t signature = 0;
+  in >> signature;
+  report::RunReport run = report::read_json(in);
+  if (run.scenarios.size() != 1 || run.scenarios[0].findings.size() != 1)
+    throw std::runtime_error("a supervised child sent a malformed finding");
+  return {signature, std::move(run.scenarios[0].findings[0])};
+}
+
+// "executions steps occurrences…" of the child's own findings, in its order.
+std::string counters_frame(const report::ScenarioResult& r, std::uint64_t executions) {
+  std::string s = std::to_string(executions) + " " + std::to_string(r.steps);
+  for (const auto& f : r.findings) s += " " + std::to_string(f.occurrences);
+  return s;
+}
+
+struct Counters {
+  std::uint64_t executions = 0, steps = 0;
+  std::vector<std::uint64_t> occurrences;
+};
+Counters parse_counters(const std::string& payload) {
+  std::istringstream in(payload);
+  Counters c;
+  in >> c.executions >> c.steps;
+  for (std::uint64_t n; in >> n;) c.occurrences.push_back(n);
+  return c;
+}
+
+// ---------------------------------------------------------------------------
+// A finding made of a child's death.
+
+// An object's name from a snapshot: the pointer was the child's; it is ours
+// too only where it points into a loaded object's image (a string literal).
+std::string snapshot_object_name(const ExecutionSnapshot& s, ObjectId id) {
+  if (id == kNoObject || id >= s.objects_total) return "";
+  if (id >= s.object_capacity) return std::string("object #") + std::to_string(id);
+  const SnapshotObject& o = s.objects()[id];
+  Dl_info where{};
+  const bool readable = o.name != nullptr && ::dladdr(o.name, &where) != 0;
+  return display_name(o.kind, readable ? o.name : nullptr, id);
+}
+
+bool readable_loc(const Loc& l) {
+  Dl_info where{};
+  return l.file != nullptr && ::dladdr(l.file, &where) != 0;
+}
+
+// " at FILE:LINE", or nothing for an event without a line (thread start/end).
+std::string at_loc(const Loc& l) { return readable_loc(l) && l.line() > 0 ? " at " + location_string(l) : ""; }
+
+struct Death {
+  report::Finding finding;
+  std::uint64_t signature = 0;
+  std::uint64_t execution = 0;  // absolute index of the execution that ended the process
+  bool known = false;           // false: no death to report (e.g. the parent killed it for time)
+};
+
+// The finding for a child that ended without its final frame. `record` is
+// what its handler wrote (when death_state == 2), `out` how the process ended.
+Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const ScenarioInfo& info, const Params& params,
+               const RunOptions& options) {
+  Death d;
+  d.execution = record.execution.load();
+  const bool recorded = record.death_state.load() == 2 && record.cause != DeathCause::none;
+  const ExecutionSnapshot& s = record.snapshot;
+  // The handler copied the execution only when one was in progress.
+  const bool have_snapshot = recorded && record.in_execution.load() != 0;
+  if (!recorded && out.end == IsolatedOutcome::End::killed &&
+      (out.reason == IsolatedOutcome::KillReason::deadline ||
+       out.reason == IsolatedOutcome::KillReason::interrupted))
+    return d;  // stopped by us: no finding
+  d.known = true;
+
+  RawFinding raw;
+  raw.kind = FindingKind::crash;
+  const int current = recorded ? s.current : -1;
+  std::string where = "the scenario";
+  if (recorded) {
+    if (!record.in_engine_thread) where = "a thread tangle does not control";
+    else if (s.phase == ExecutionSnapshot::Phase::construct) where = "the scenario's constructor";
+    else if (s.phase == ExecutionSnapshot::Phase::check) where = "check()";
+    else if (current >= 0) where = thread_display_name(current);
+  }
+  if (current >= 0) raw.threads.push_back(current);
+
+  // The last operation of the thread that did it: the line findings point at.
+  std::string last_op;
+  const std::uint64_t offset = have_snapshot ? s.trace_length - s.trace_stored : 0;
+  if (have_snapshot && current >= 0) {
+    for (std::uint64_t k = s.trace_stored; k-- > 0;) {
+      const TraceEntry& e = s.trace()[k];
+      if (e.thread != current) continue;
+      if (readable_loc(e.loc) && e.loc.line() > 0) raw.locs.push_back(e.loc);
+      raw.events.push_back(offset + k);
+      last_op = std::string(to_string(e.op)) + (e.object == kNoObject ? "" : " of " + snapshot_object_name(s, e.object)) +
+                at_loc(e.loc);
+      break;
+    }
+  }
+  const std::string after = last_op.empty() ? "" : "; its last tangle operation: " + last_op;
+
+  if (!recorded) {
+    switch (out.end) {
+      case IsolatedOutcome::End::signaled:
+        raw.message = "the scenario process was killed by " + signal_description(out.signal) +
+                      " in execution " + std::to_string(d.execution + 1) + " before it could record it";
+        break;
+      case IsolatedOutcome::End::exited:
+        raw.message = "the scenario process exited with code " + std::to_string(out.exit_code) +
+                      " during execution " + std::to_string(d.execution + 1) +
+                      " (a direct exit system call tangle cannot intercept)";
+        break;
+      case IsolatedOutcome::End::killed:
+        raw.kind = FindingKind::hang;
+        raw.message = "execution " + std::to_string(d.execution + 1) + " made no tangle operation for " +
+                      format_seconds(options.watchdog_s) +
+                      " s and its process did not answer (signals blocked?); it was killed (SIGKILL)";
+        break;
+      case IsolatedOutcome::End::fork_failed:
+        throw std::runtime_error("cannot fork a process for the scenario's executions");
+    }
+  } else {
+    char address[32];
+    std::snprintf(address, sizeof address, "0x%llx", static_cast<unsigned long long>(record.address));
+    switch (record.cause) {
+      case DeathCause::signal:
+        raw.message = where + " was killed by " + signal_description(record.signal) +
+                      (record.signal == SIGSEGV || record.signal == SIGBUS ? std::string(" at address ") + address : "") +
+                      (record.signal == SIGABRT ? " (abort(), a failed assert or a fatal library error)" : "") + after;
+        break;
+      case DeathCause::stack_overflow:
+        raw.message = where + " overflowed its stack (" + std::to_string(options.engine.stack_size / 1024) +
+                      " KiB): unbounded recursion, or frames larger than the stack" + after;
+        break;
+      case DeathCause::exit:
+        raw.message = where + " called exit(" + std::to_string(record.exit_code) +
+                      ") during the execution: scenario code must not end the process" + after;
+        break;
+      case DeathCause::quick_exit:
+        raw.message = where + " called quick_exit() during the execution: scenario code must not end the process" + after;
+        break;
+      case DeathCause::underscore_exit:
+        raw.message = where + " called _exit(" + std::to_string(record.exit_code) +
+                      ") during the execution: scenario code must not end the process" + after;
+        break;
+      case DeathCause::terminate:
+        raw.message = where + ": " + record.message + after;
+        break;
+      case DeathCause::stopped:
+        raw.message = where + " stopped the process with " + signal_name(record.signal) +
+                      "; it was continued and ended" + after;
+        break;
+      case DeathCause::foreign_thread:
+        raw.message = std::string(record.message) +
+                      (current >= 0 ? " (while " + thread_display_name(current) + " ran" + after + ")" : "");
+        break;
+      case DeathCause::hang: {
+        raw.kind = FindingKind::hang;
+        std::string threads;
+        for (int t = 0; have_snapshot && t < s.threads && t < ExecutionSnapshot::kMaxThreads; ++t) {
+          std::string state = s.thread_status[t] == 2 ? "finished" : s.thread_status[t] == 1 ? "blocked" : "running";
+          for (std::uint64_t k = s.trace_stored; k-- > 0;) {
+            const TraceEntry& e = s.trace()[k];
+            if (e.thread != t) continue;
+            state += ", last " + std::string(to_string(e.op)) +
+                     (e.object == kNoObject ? "" : " of " + snapshot_object_name(s, e.object)) + at_loc(e.loc);
+            break;
+          }
+          threads += (threads.empty() ? "" : "; ") + thread_display_name(t) + ": " + state;
+        }
+        raw.message = "no tangle operation for " + format_seconds(options.watchdog_s) + " s: " + where +
+                      " runs code that makes none (an endless loop, or a wait outside tangle's primitives)" +
+                      (threads.empty() ? "" : " — " + threads);
+        break;
+      }
+      case DeathCause::none:
+        break;
+    }
+  }
+
+  ExecutionView view;
+  if (have_snapshot) {
+    view.trace = s.stored_trace();
+    view.trace_offset = offset;
+    view.trace_length = s.trace_length;
+    view.trace_hash = s.trace_hash;
+    view.schedule = s.stored_schedule();
+    view.data_points = s.data_points;
+    view.replayable = s.schedule_complete();
+  } else {
+    view.replayable = false;
+  }
+  view.object_name = [&s](ObjectId id) { return snapshot_object_name(s, id); };
+  RunOptions with_steps = options;
+  d.finding = convert_finding(view, raw, info, params, with_steps, d.execution + 1);
+  if (!view.replayable)
+    d.finding.replay_note = have_snapshot ? "the schedule was too long to keep: rerun with the same --seed"
+                                          : "the process ended before tangle could record the execution";
+  // Dedup: kind, cause and the line; the message where there is no line
+  // (it names the signal or the exit).
+  d.signature = finding_signature(raw.kind, raw.locs, raw.locs.empty() ? raw.message : "") ^
+                (static_cast<std::uint64_t>(recorded ? record.cause : DeathCause::none) * 0x9e3779b97f4a7c15ULL) ^
+                static_cast<std::uint64_t>(recorded ? record.signal : out.signal);
+  return d;
+}
+
+// The parent's watchdog over one child: progress is the execution index, the
+// executions done and the in-progress execution's operations.
+class Watchdog {
+ public:
+  Watchdog(const ChildRecord& record, double seconds)
+      : record_(record), period_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds))) {}
+  bool expired() {
+    const auto now = Clock::now();
+    const std::uint64_t state[3] = {record_.execution.load(std::memory_order_relaxed),
+                                    record_.done.load(std::memory_order_relaxed),
+                                    record_.steps.load(std::memory_order_relaxed)};
+    if (!std::equal(state, state + 3, last_) || first_) {
+      std::copy(state, state + 3, last_);
+      changed_ = now;
+      first_ = false;
+      return false;
+    }
+    // Between executions only the harness runs: no progress there for much
+    // longer than the period is still worth a report rather than a wait.
+    const bool executing = record_.in_execution.load(std::memory_order_relaxed) != 0;
+    return now - changed_ > (executing ? period_ : std::max<Clock::duration>(10 * period_, std::chrono::seconds(10)));
+  }
+
+ private:
+  const ChildRecord& record_;
+  Clock::duration period_;
+  std::uint64_t last_[3] = {};
+  Clock::time_point changed_ = Clock::now();
+  bool first_ = true;
+};
+
+IsolationLimits supervision(ChildRecord& record, Watchdog& watchdog, double deadline_s) {
+  IsolationLimits limits;
+  limits.stall_timeout = std::chrono::milliseconds(0);  // the watchdog decides, from progress
+  if (deadline_s > 0)
+    limits.deadline = std::chrono::milliseconds(std::max<std::int64_t>(1, std::llround(deadline_s * 1000)));
+  limits.report_signal = crash_capture::report_signal();
+  limits.wants_report = [&record, &watchdog](std::size_t) {
+    if (!watchdog.expired()) return false;
+    record.request.store(static_cast<std::int32_t>(DeathCause::hang));
+    return true;
+  };
+  limits.on_stop = [&record](std::size_t, int sig) {
+    record.request_signal.store(sig);
+    record.request.store(static_cast<std::int32_t>(DeathCause::stopped));
+    return true;
+  };
+  return limits;
+}
+
+std::chrono::milliseconds tick_for(double watchdog_s) {
+  return std::chrono::milliseconds(std::clamp<std::int64_t>(std::llround(watchdog_s * 250), 5, 100));
+}
+
+}  // namespace
+
+report::ScenarioResult run_scenario_supervised(const ScenarioInfo& info, const Params& params,
+                                               const RunOptions& options, const ProgressFn& progress) {
+  const auto start = Clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  report::ScenarioResult r = empty_result(info, params);
+  std::unordered_map<std::uint64_t, std::size_t> seen;  // signature -> index in r.findings
+  ChildRecordMapping mapping;
+  std::uint64_t next = 0;
+  int deaths = 0;
+
+  // Adds a finding (first sight: kept with its trace and token) or counts it.
+  const auto merge = [&](report::Finding f, std::uint64_t signature, std::uint64_t count) -> std::size_t {
+    const std::uint64_t at = f.first_execution;
+    if (!r.first_failure_execution || at < *r.first_failure_execution) r.first_failure_execution = at;
+    auto [it, inserted] = seen.try_emplace(signature, r.findings.size());
+    if (inserted) {
+      f.occurrences = count;
+      r.findings.push_back(std::move(f));
+    } else {
+      r.findings[it->second].occurrences += count;  // children run in execution order: the first stays
+    }
+    return it->second;
+  };
+
+  while (next < options.executions) {
+    if (interrupt_signal() != 0) {
+      r.complete = false;
+      r.incomplete_reason = "interrupted by " + signal_name(interrupt_signal());
+      break;
+    }
+    RunOptions child = options;
+    if (options.time_budget_s > 0) {
+      child.time_budget_s = options.time_budget_s - elapsed();
+      if (child.time_budget_s <= 0) break;
+    }
+    double deadline = 0;
+    if (options.deadline_s > 0) {
+      deadline = options.deadline_s - elapsed();
+      if (deadline <= 0) {
+        r.complete = false;
+        r.incomplete_reason = "the time budget was spent";
+        break;
+      }
+    }
+    for (const auto& f : r.findings) child.engine.race_seen |= f.kind == FindingKind::data_race;
+    mapping.reset();
+    ChildRecord& record = mapping.record();
+    const std::uint64_t first = next;
+
+    const auto body = [&](Channel& ch) {
+      LoopHooks hooks;
+      hooks.on_engine = [&](const ControlledEngine& engine) {
+        crash_capture::arm(record, engine, tick_for(options.watchdog_s));
+      };
+      hooks.on_new_finding = [&](const report::Finding& f, std::uint64_t signature) {
+        ch.send('F', finding_frame(f, signature));
+      };
+      auto last_sent = Clock::now();
+      hooks.on_tick = [&](const report::ScenarioResult& so_far, std::uint64_t done) {
+        record.done.store(done, std::memory_order_relaxed);
+        const auto now = Clock::now();
+        if (now - last_sent >= std::chrono::milliseconds(200)) {
+          last_sent = now;
+          ch.send('C', counters_frame(so_far, done));
+        }
+        return true;
+      };
+      const report::ScenarioResult done = run_executions(info, params, child, first, options.executions, hooks);
+      ch.send('R', counters_frame(done, done.executions));
+      return 0;
+    };
+    Watchdog watchdog(record, options.watchdog_s);
+    IsolationLimits limits = supervision(record, watchdog, deadline);
+    if (progress) limits.on_tick = [&] { progress(first + record.done.load(std::memory_order_relaxed)); };
+    const IsolatedOutcome out = run_isolated(body, limits);
+
+    // What the child said: its findings (mapped to ours), its counters.
+    std::vector<std::size_t> local;  // the child's finding k is our local[k]
+    std::vector<std::uint64_t> counted;
+    Counters counters;
+    bool finished = false;
+    for (const Frame& frame : out.frames) {
+      if (frame.type == 'X') throw std::runtime_error("supervised child failed: " + frame.payload);
+      if (frame.type == 'F') {
+        auto [signature, f] = parse_finding_frame(frame.payload);
+        local.push_back(merge(std::move(f), signature, 1));
+        counted.push_back(1);
+      } else if (frame.type == 'C' || frame.type == 'R') {
+        counters = parse_counters(frame.payload);
+        finished |= frame.type == 'R';
+        for (std::size_t k = 0; k < counters.occurrences.size() && k < local.size(); ++k)
+          if (counters.occurrences[k] > counted[k]) {
+            r.findings[local[k]].occurrences += counters.occurrences[k] - counted[k];
+            counted[k] = counters.occurrences[k];
+          }
+      }
+    }
+    r.steps += counters.steps;
+    if (finished) {
+      r.executions += counters.executions;
+      next = first + counters.executions;
+      if (next < options.executions) break;  // its time budget was spent
+      continue;
+    }
+    if (interrupt_signal() != 0) {
+      r.executions += record.done.load();
+      r.complete = false;
+      r.incomplete_reason = "interrupted by " + signal_name(interrupt_signal());
+      break;
+    }
+    Death death = death_of(record, out, info, params, options);
+    if (!death.known) {  // killed at the deadline
+      r.executions += record.done.load();
+      r.complete = false;
+      r.incomplete_reason = "the time budget was spent";
+      break;
+    }
+    // Always forward, even when the child died before its first execution.
+    const std::uint64_t at = std::max(death.execution, first);
+    r.executions += at + 1 - first;
+    next = at + 1;
+    const bool hang = death.finding.kind == FindingKind::hang;
+    merge(std::move(death.finding), death.signature, 1);
+    if (hang && next < options.executions) {
+      // Another would most likely hang too, and each costs the watchdog period.
+      r.complete = false;
+      r.incomplete_reason = "stopped at its first hang (each hanging execution costs the watchdog period, " +
+                            format_seconds(options.watchdog_s) + " s)";
+      break;
+    }
+    if (++deaths >= kMaxDeaths && next < options.executions) {
+      r.complete = false;
+      r.incomplete_reason = "stopped after " + std::to_string(deaths) +
+                            " executions that ended their process (each costs a new process)";
+      break;
+    }
+  }
+  r.duration_s = elapsed();
+  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  return r;
+}
+
+ReplayOutcome replay_supervised(const ReplayToken& token, double watchdog_s) {
+  Params params;
+  const ScenarioInfo& info = token_scenario(token, &params);  // TokenError here, in the parent
+  ChildRecordMapping mapping;
+  ChildRecord& record = mapping.record();
+  const auto body = [&](Channel& ch) {
+    try {
+      const ReplayOutcome out = replay_here(token, [&](const ControlledEngine& engine) {
+        crash_capture::arm(record, engine, tick_for(watchdog_s));
+      });
+      report::RunReport run;
+      run.scenarios.push_back(out.result);
+      std::ostringstream text;
+      text << (out.reproduced ? 1 : 0) << " " << out.trace_hash << "\n";
+      report::write_json(run, text);
+      ch.send('O', text.str());
+    } catch (const ReplayDiverged& e) {
+      ch.send('D', e.what());
+    }
+    return 0;
+  };
+  Watchdog watchdog(record, watchdog_s);
+  const IsolatedOutcome out = run_isolated(body, supervision(record, watchdog, 0));
+  for (const Frame& frame : out.frames) {
+    if (frame.type == 'X') throw std::runtime_error("replay child failed: " + frame.payload);
+    if (frame.type == 'D') throw ReplayDiverged(frame.payload);
+    if (frame.type == 'O') {
+      std::istringstream in(frame.payload);
+      ReplayOutcome outcome;
+      int reproduced = 0;
+      in >> reproduced >> outcome.trace_hash;
+      outcome.reproduced = reproduced != 0;
+      report::RunReport run = report::read_json(in);
+      if (run.scenarios.size() != 1) throw std::runtime_error("replay child sent a malformed result");
+      outcome.result = std::move(run.scenarios.front());
+      return outcome;
+    }
+  }
+  if (interrupt_signal() != 0) throw std::runtime_error("interrupted by " + signal_name(interrupt_signal()));
+  RunOptions options = replay_options(token);
+  options.watchdog_s = watchdog_s;
+  Death death = death_of(record, out, info, params, options);
+  ReplayOutcome outcome;
+  outcome.trace_hash = death.finding.trace_hash;
+  outcome.reproduced = death.finding.kind == token.kind && death.finding.trace_hash == hash_hex(token.trace_hash);
+  report::ScenarioResult& r = outcome.result = empty_result(info, params);
+  r.executions = 1;
+  r.first_failure_execution = 1;
+  r.findings.push_back(std::move(death.finding));
+  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  return outcome;
+}
+
+}  // namespace tangle::detail

@@ -10,6 +10,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <typeinfo>
 
 namespace tangle::detail {
@@ -18,7 +19,13 @@ inline std::string demangle(const char* mangled) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
                                               std::free);
-  return status == 0 && name ? std::string(name.get()) : std::string(mangled);
+  std::string text = status == 0 && name ? std::string(name.get()) : std::string(mangled);
+  // The one spelling nobody reads as written.
+  static constexpr std::string_view kString =
+      "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >";
+  for (auto at = text.find(kString); at != std::string::npos; at = text.find(kString, at))
+    text.replace(at, kString.size(), "std::string");
+  return text;
 }
 
 inline std::string describe_current_exception() {
@@ -32,5 +39,10 @@ inline std::string describe_current_exception() {
   }
   return text;
 }
+
+// The crash message of an exception escaping scenario code, the same on
+// every engine: "thread 1 threw int", "check() threw std::runtime_error: boom".
+// `who`: "thread N", "check()", "the scenario's constructor".
+inline std::string threw_message(const std::string& who) { return who + " threw " + describe_current_exception(); }
 
 }  // namespace tangle::detail

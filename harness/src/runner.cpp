@@ -160,6 +160,7 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
       if (hooks.on_new_finding) hooks.on_new_finding(r.findings.back(), raw.signature);
     }
   }
+  if (hooks.on_engine_done) hooks.on_engine_done();
   r.executions = i - first;
   r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
   r.verdict = judge(r.expected, r.findings, &r.verdict_reason);

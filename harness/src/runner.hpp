@@ -62,6 +62,7 @@ report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw
 // number done, and may return false to stop.
 struct LoopHooks {
   std::function<void(const ControlledEngine&)> on_engine;  // once, before the first execution
+  std::function<void()> on_engine_done;                     // once, after the last, before it is destroyed
   std::function<void(const report::Finding&, std::uint64_t signature)> on_new_finding;
   std::function<bool(const report::ScenarioResult& so_far, std::uint64_t done)> on_tick;
 };

@@ -21,6 +21,7 @@
 #include "cli/cli_support.hpp"
 #include "runner.hpp"
 #include "isolation/isolation.hpp"
+#include "isolation/supervised_runner.hpp"
 #include "stress/stress_runner.hpp"
 #include "tangle/report/console.hpp"
 #include "tangle/report/writers.hpp"
@@ -196,40 +197,51 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   Progress progress(::isatty(STDOUT_FILENO) != 0);
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    const ScenarioInfo& info = *selected[i];
-    const Params params = detail::effective_params(info, overrides);
-    report::ScenarioResult result;
-    // --time-budget is the whole run's: each scenario gets an equal share of
-    // what is left, and the end of the budget is a hard limit.
-    const double left = o.time_budget > 0 ? o.time_budget - elapsed() : 0;
-    if (detail::interrupt_signal() != 0 || (o.time_budget > 0 && left <= 0)) {
-      result = detail::empty_result(info, params);
-      result.complete = false;
-      result.incomplete_reason = detail::interrupt_signal() != 0
-                                     ? "not run: interrupted by " + detail::signal_name(detail::interrupt_signal())
-                                     : "not run: the time budget was spent";
-      result.verdict = report::Verdict::fail;
-      result.verdict_reason = result.incomplete_reason;
-    } else if (stress) {
-      progress.update(i, selected.size(), info.name, 0, stress_options.executions);
-      detail::StressOptions so = stress_options;
-      if (o.time_budget > 0) so.time_budget_s = left / static_cast<double>(selected.size() - i);
-      result = detail::run_scenario_stress(info, params, so);
-      detail::attach_controlled_replays(info, params, result);
-    } else {
-      RunOptions ro = options;
-      if (o.time_budget > 0) {
-        ro.time_budget_s = left / static_cast<double>(selected.size() - i);
-        ro.deadline_s = left;
+  std::vector<report::ScenarioResult> results;
+  if (!stress && options.isolate) {
+    // One supervised batch: one child process for the whole run while no
+    // execution ends its process (isolation/supervised_runner.hpp).
+    std::vector<detail::SupervisedScenario> work;
+    for (const ScenarioInfo* info : selected)
+      work.push_back({info, detail::effective_params(*info, overrides), options});
+    results = detail::run_supervised(work, o.time_budget, [&](std::size_t i, std::uint64_t done) {
+      progress.update(i, selected.size(), selected[i]->name, done, options.executions);
+    });
+  } else {
+    for (std::size_t i = 0; i < selected.size(); ++i) {
+      const ScenarioInfo& info = *selected[i];
+      const Params params = detail::effective_params(info, overrides);
+      // --time-budget is the whole run's: each scenario gets an equal share
+      // of what is left.
+      const double left = o.time_budget > 0 ? o.time_budget - elapsed() : 0;
+      report::ScenarioResult& result = results.emplace_back();
+      if (detail::interrupt_signal() != 0 || (o.time_budget > 0 && left <= 0)) {
+        result = detail::empty_result(info, params);
+        result.complete = false;
+        result.incomplete_reason = detail::interrupt_signal() != 0
+                                       ? "not run: interrupted by " + detail::signal_name(detail::interrupt_signal())
+                                       : "not run: the time budget was spent";
+        result.verdict = report::Verdict::fail;
+        result.verdict_reason = result.incomplete_reason;
+      } else if (stress) {
+        progress.update(i, selected.size(), info.name, 0, stress_options.executions);
+        detail::StressOptions so = stress_options;
+        if (o.time_budget > 0) so.time_budget_s = left / static_cast<double>(selected.size() - i);
+        result = detail::run_scenario_stress(info, params, so);
+        detail::attach_controlled_replays(info, params, result);
+      } else {
+        RunOptions ro = options;
+        if (o.time_budget > 0) ro.time_budget_s = left / static_cast<double>(selected.size() - i);
+        result = detail::run_scenario(info, params, ro, [&](std::uint64_t done) {
+          progress.update(i, selected.size(), info.name, done, options.executions);
+        });
       }
-      result = detail::run_scenario(info, params, ro, [&](std::uint64_t done) {
-        progress.update(i, selected.size(), info.name, done, options.executions);
-      });
     }
+  }
+  for (report::ScenarioResult& result : results) {
     if (!result.complete && result.incomplete_reason.find("time budget") != std::string::npos)
       rep.cut_short = "the time budget of " + detail::format_seconds(o.time_budget) + " s was spent";
-    apply_expectations(expectations, info.name, result);
+    apply_expectations(expectations, result.name, result);
     rep.scenarios.push_back(std::move(result));
   }
   progress.clear();

@@ -122,8 +122,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
     }
     constructed = true;
   } catch (...) {
-    add_finding({FindingKind::crash, "the scenario's constructor threw " + describe_current_exception(), {},
-                 {}, {}, {}});
+    add_finding({FindingKind::crash, threw_message("the scenario's constructor"), {}, {}, {}, {}});
   }
   if (constructed) {
     phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::threads);
@@ -143,7 +142,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
       try {
         scenario_->check();
       } catch (...) {
-        add_finding({FindingKind::crash, "check() threw " + describe_current_exception(), {}, {}, {}, {}});
+        add_finding({FindingKind::crash, threw_message("check()"), {}, {}, {}, {}});
       }
     }
   }
@@ -191,8 +190,7 @@ void ControlledEngine::thread_body(int index) {
       record(EventOp::thread_end, kNoObject, {});
     } catch (const AbortExecution&) {
     } catch (...) {
-      add_finding({FindingKind::crash, thread_name(index) + " threw " + describe_current_exception(),
-                   {index}, {}, {}, {}});
+      add_finding({FindingKind::crash, threw_message(thread_name(index)), {index}, {}, {}, {}});
       flags_.aborting = true;
     }
   }

@@ -42,7 +42,7 @@ namespace {
 constexpr int kDeathExitCode = 86;  // the parent reads the record, not this
 
 ChildRecord* g_record = nullptr;
-const ControlledEngine* g_engine = nullptr;
+const ControlledEngine* volatile g_engine = nullptr;  // read by the handlers
 pid_t g_engine_tid = 0;
 std::atomic<int> g_dying{0};  // tid of the thread recording a death
 timer_t g_timer{};
@@ -87,7 +87,7 @@ void copy_message(const char* text) {
     for (;;) ::pause();
   }
   r.death_state.store(1, std::memory_order_release);
-  if (r.in_execution.load(std::memory_order_relaxed) != 0) g_engine->snapshot(r.snapshot);
+  if (r.in_execution.load(std::memory_order_relaxed) != 0 && g_engine != nullptr) g_engine->snapshot(r.snapshot);
   r.death_state.store(2, std::memory_order_release);
   exit_group(kDeathExitCode);
 }
@@ -120,7 +120,7 @@ void on_report_signal(int, siginfo_t*, void*) {
     int expected = 0;
     g_dying.compare_exchange_strong(expected, this_tid());
     r.death_state.store(1, std::memory_order_release);
-    if (r.in_execution.load(std::memory_order_relaxed) != 0) g_engine->snapshot(r.snapshot);
+    if (r.in_execution.load(std::memory_order_relaxed) != 0 && g_engine != nullptr) g_engine->snapshot(r.snapshot);
     r.death_state.store(2, std::memory_order_release);
     exit_group(kDeathExitCode);
   }
@@ -130,7 +130,7 @@ void on_report_signal(int, siginfo_t*, void*) {
 
 void on_tick(int) {
   g_record->ticks.fetch_add(1, std::memory_order_relaxed);
-  g_record->steps.store(g_engine->steps_in_progress(), std::memory_order_relaxed);
+  if (const ControlledEngine* engine = g_engine) g_record->steps.store(engine->steps_in_progress(), std::memory_order_relaxed);
 }
 
 void on_exit_hook(int status, void*) {
@@ -170,6 +170,10 @@ void install(int sig, void (*handler)(int, siginfo_t*, void*), int extra_flags) 
 int report_signal() { return SIGRTMIN + 4; }
 
 void arm(ChildRecord& record, const ControlledEngine& engine, std::chrono::milliseconds tick) {
+  if (g_record == &record && g_engine_tid == this_tid()) {
+    g_engine = &engine;  // the next scenario's engine; the handlers stay
+    return;
+  }
   g_record = &record;
   g_engine = &engine;
   g_engine_tid = this_tid();
@@ -209,6 +213,8 @@ void arm(ChildRecord& record, const ControlledEngine& engine, std::chrono::milli
   }
   armed_record.store(&record, std::memory_order_relaxed);
 }
+
+void forget_engine() { g_engine = nullptr; }
 
 // _exit/_Exit from scenario code (the link wraps them, see below).
 [[noreturn]] void underscore_exit(int code) { die(DeathCause::underscore_exit, 0, 0, code, nullptr); }

@@ -105,8 +105,11 @@ int report_signal();
 
 // In the child, before its executions: installs the handlers (alternate
 // signal stack, fatal signals, exit hooks, terminate handler, the report
-// signal, a `tick` timer for the watchdog's progress counter).
+// signal, a `tick` timer for the watchdog's progress counter). Again with the
+// same record: only the engine they copy from changes (the next scenario's).
 void arm(ChildRecord& record, const ControlledEngine& engine, std::chrono::milliseconds tick);
+// The armed engine is about to be destroyed: the handlers stop reading it.
+void forget_engine();
 
 // Marks the execution in progress (index) and its end: only inside one is an
 // exit or a signal the scenario's doing.

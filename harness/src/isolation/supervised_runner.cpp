@@ -299,146 +299,250 @@ std::chrono::milliseconds tick_for(double watchdog_s) {
 
 }  // namespace
 
-report::ScenarioResult run_scenario_supervised(const ScenarioInfo& info, const Params& params,
-                                               const RunOptions& options, const ProgressFn& progress) {
-  const auto start = Clock::now();
-  const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
-  report::ScenarioResult r = empty_result(info, params);
+namespace {
+
+// The parent's state of one scenario of a supervised batch.
+struct ScenarioState {
+  report::ScenarioResult r;
   std::unordered_map<std::uint64_t, std::size_t> seen;  // signature -> index in r.findings
-  ChildRecordMapping mapping;
-  std::uint64_t next = 0;
+  std::uint64_t next = 0;  // the first execution not run yet
   int deaths = 0;
+  bool done = false;
 
   // Adds a finding (first sight: kept with its trace and token) or counts it.
-  const auto merge = [&](report::Finding f, std::uint64_t signature, std::uint64_t count) -> std::size_t {
-    const std::uint64_t at = f.first_execution;
-    if (!r.first_failure_execution || at < *r.first_failure_execution) r.first_failure_execution = at;
+  // Children run in execution order, so the first sight is the earliest.
+  std::size_t merge(report::Finding f, std::uint64_t signature, std::uint64_t count) {
+    if (!r.first_failure_execution || f.first_execution < *r.first_failure_execution)
+      r.first_failure_execution = f.first_execution;
     auto [it, inserted] = seen.try_emplace(signature, r.findings.size());
     if (inserted) {
       f.occurrences = count;
       r.findings.push_back(std::move(f));
     } else {
-      r.findings[it->second].occurrences += count;  // children run in execution order: the first stays
+      r.findings[it->second].occurrences += count;
     }
     return it->second;
+  }
+  void stop(std::string reason) {
+    done = true;
+    r.complete = false;
+    r.incomplete_reason = std::move(reason);
+  }
+};
+
+}  // namespace
+
+std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedScenario>& work, double budget_s,
+                                                   const BatchProgressFn& progress) {
+  const auto start = Clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  std::vector<ScenarioState> states(work.size());
+  for (std::size_t k = 0; k < work.size(); ++k) states[k].r = empty_result(*work[k].info, work[k].params);
+  ChildRecordMapping mapping;
+  std::size_t at = 0;  // the first scenario not done
+
+  const auto stop_all = [&](const std::string& reason, const std::string& not_run) {
+    for (std::size_t k = at; k < states.size(); ++k)
+      if (!states[k].done) states[k].stop(states[k].r.executions > 0 || states[k].next > 0 ? reason : not_run);
   };
-
-  while (next < options.executions) {
-    if (interrupt_signal() != 0) {
-      r.complete = false;
-      r.incomplete_reason = "interrupted by " + signal_name(interrupt_signal());
-      break;
-    }
-    RunOptions child = options;
-    if (options.time_budget_s > 0) {
-      child.time_budget_s = options.time_budget_s - elapsed();
-      if (child.time_budget_s <= 0) break;
-    }
-    double deadline = 0;
-    if (options.deadline_s > 0) {
-      deadline = options.deadline_s - elapsed();
-      if (deadline <= 0) {
-        r.complete = false;
-        r.incomplete_reason = "the time budget was spent";
-        break;
-      }
-    }
-    for (const auto& f : r.findings) child.engine.race_seen |= f.kind == FindingKind::data_race;
-    mapping.reset();
-    ChildRecord& record = mapping.record();
-    const std::uint64_t first = next;
-
-    const auto body = [&](Channel& ch) {
-      LoopHooks hooks;
-      hooks.on_engine = [&](const ControlledEngine& engine) {
-        crash_capture::arm(record, engine, tick_for(options.watchdog_s));
-      };
-      hooks.on_new_finding = [&](const report::Finding& f, std::uint64_t signature) {
-        ch.send('F', finding_frame(f, signature));
-      };
-      auto last_sent = Clock::now();
-      hooks.on_tick = [&](const report::ScenarioResult& so_far, std::uint64_t done) {
-        record.done.store(done, std::memory_order_relaxed);
-        const auto now = Clock::now();
-        if (now - last_sent >= std::chrono::milliseconds(200)) {
-          last_sent = now;
-          ch.send('C', counters_frame(so_far, done));
-        }
-        return true;
-      };
-      const report::ScenarioResult done = run_executions(info, params, child, first, options.executions, hooks);
-      ch.send('R', counters_frame(done, done.executions));
-      return 0;
-    };
-    Watchdog watchdog(record, options.watchdog_s);
-    IsolationLimits limits = supervision(record, watchdog, deadline);
-    if (progress) limits.on_tick = [&] { progress(first + record.done.load(std::memory_order_relaxed)); };
-    const IsolatedOutcome out = run_isolated(body, limits);
-
-    // What the child said: its findings (mapped to ours), its counters.
-    std::vector<std::size_t> local;  // the child's finding k is our local[k]
-    std::vector<std::uint64_t> counted;
-    Counters counters;
-    bool finished = false;
-    for (const Frame& frame : out.frames) {
-      if (frame.type == 'X') throw std::runtime_error("supervised child failed: " + frame.payload);
-      if (frame.type == 'F') {
-        auto [signature, f] = parse_finding_frame(frame.payload);
-        local.push_back(merge(std::move(f), signature, 1));
-        counted.push_back(1);
-      } else if (frame.type == 'C' || frame.type == 'R') {
-        counters = parse_counters(frame.payload);
-        finished |= frame.type == 'R';
-        for (std::size_t k = 0; k < counters.occurrences.size() && k < local.size(); ++k)
-          if (counters.occurrences[k] > counted[k]) {
-            r.findings[local[k]].occurrences += counters.occurrences[k] - counted[k];
-            counted[k] = counters.occurrences[k];
-          }
-      }
-    }
-    r.steps += counters.steps;
-    if (finished) {
-      r.executions += counters.executions;
-      next = first + counters.executions;
-      if (next < options.executions) break;  // its time budget was spent
+  while (at < work.size()) {
+    if (states[at].done || states[at].next >= work[at].options.executions) {
+      states[at].done = true;
+      ++at;
       continue;
     }
     if (interrupt_signal() != 0) {
-      r.executions += record.done.load();
-      r.complete = false;
-      r.incomplete_reason = "interrupted by " + signal_name(interrupt_signal());
+      const std::string sig = signal_name(interrupt_signal());
+      stop_all("interrupted by " + sig, "not run: interrupted by " + sig);
       break;
     }
-    Death death = death_of(record, out, info, params, options);
+    const double left = budget_s > 0 ? budget_s - elapsed() : 0;
+    if (budget_s > 0 && left <= 0) {
+      stop_all("the time budget was spent", "not run: the time budget was spent");
+      break;
+    }
+    mapping.reset();
+    ChildRecord& record = mapping.record();
+    const std::size_t first_scenario = at;
+    const std::uint64_t first_execution = states[at].next;
+    std::vector<bool> race_seen(work.size(), false);
+    for (std::size_t k = 0; k < work.size(); ++k)
+      for (const auto& f : states[k].r.findings) race_seen[k] = race_seen[k] || f.kind == FindingKind::data_race;
+
+    // The child: scenarios first_scenario… in order, the first from
+    // first_execution on. 'B' k: scenario k begins; 'F', 'C' and 'R' are
+    // its findings, counters and end; 'E': the run's time budget is spent.
+    const auto body = [&](Channel& ch) {
+      for (std::size_t k = first_scenario; k < work.size(); ++k) {
+        RunOptions options = work[k].options;
+        options.engine.race_seen = race_seen[k];
+        if (budget_s > 0) {
+          // An equal share of what is left for each scenario still to run.
+          const double remaining = budget_s - elapsed();
+          if (remaining <= 0) {
+            ch.send('E', std::to_string(k));
+            return 0;
+          }
+          options.time_budget_s = remaining / static_cast<double>(work.size() - k);
+        }
+        ch.send('B', std::to_string(k));
+        LoopHooks hooks;
+        hooks.on_engine = [&](const ControlledEngine& engine) {
+          // Re-armed for each scenario's engine (the handlers stay; the
+          // engine they copy from changes).
+          crash_capture::arm(record, engine, tick_for(options.watchdog_s));
+        };
+        hooks.on_new_finding = [&](const report::Finding& f, std::uint64_t signature) {
+          ch.send('F', finding_frame(f, signature));
+        };
+        auto last_sent = Clock::now();
+        hooks.on_tick = [&](const report::ScenarioResult& so_far, std::uint64_t done) {
+          record.done.store(done, std::memory_order_relaxed);
+          const auto now = Clock::now();
+          if (now - last_sent >= std::chrono::milliseconds(200)) {
+            last_sent = now;
+            ch.send('C', counters_frame(so_far, done));
+          }
+          return true;
+        };
+        const std::uint64_t first = k == first_scenario ? first_execution : 0;
+        hooks.on_engine_done = [] { crash_capture::forget_engine(); };
+        const report::ScenarioResult r = run_executions(*work[k].info, work[k].params, options, first,
+                                                        options.executions, hooks);
+        ch.send('R', counters_frame(r, r.executions) + "\n" + std::to_string(r.duration_s));
+        record.done.store(0, std::memory_order_relaxed);
+      }
+      return 0;
+    };
+    const double watchdog_s = work[at].options.watchdog_s;
+    Watchdog watchdog(record, watchdog_s);
+    IsolationLimits limits = supervision(record, watchdog, budget_s > 0 ? left : 0);
+    std::size_t current = first_scenario;  // as the frames tell (progress reads it)
+    if (progress)
+      limits.on_tick = [&] {
+        const std::uint64_t base = current == first_scenario ? first_execution : 0;
+        progress(current, base + record.done.load(std::memory_order_relaxed));
+      };
+    const auto child_start = Clock::now();
+    const IsolatedOutcome out = run_isolated(body, limits);
+    double unaccounted = std::chrono::duration<double>(Clock::now() - child_start).count();
+
+    // What the child said, in order.
+    bool ended = false;        // the scenario `current` sent its 'R'
+    bool budget_spent = false;
+    std::vector<std::size_t> local;  // the child's finding j of `current` is our local[j]
+    std::vector<std::uint64_t> counted;
+    Counters counters;
+    for (const Frame& frame : out.frames) {
+      if (frame.type == 'X') throw std::runtime_error("supervised child failed: " + frame.payload);
+      if (frame.type == 'E') {
+        budget_spent = true;
+        continue;
+      }
+      if (frame.type == 'B') {
+        current = std::stoul(frame.payload);
+        ended = false;
+        local.clear();
+        counted.clear();
+        counters = {};
+        continue;
+      }
+      ScenarioState& st = states[current];
+      if (frame.type == 'F') {
+        auto [signature, f] = parse_finding_frame(frame.payload);
+        local.push_back(st.merge(std::move(f), signature, 1));
+        counted.push_back(1);
+      } else if (frame.type == 'C' || frame.type == 'R') {
+        const Counters now = parse_counters(frame.payload.substr(0, frame.payload.find('\n')));
+        for (std::size_t j = 0; j < now.occurrences.size() && j < local.size(); ++j)
+          if (now.occurrences[j] > counted[j]) {
+            st.r.findings[local[j]].occurrences += now.occurrences[j] - counted[j];
+            counted[j] = now.occurrences[j];
+          }
+        st.r.steps += now.steps - counters.steps;
+        counters = now;
+        if (frame.type == 'R') {
+          ended = true;
+          const std::uint64_t first = current == first_scenario ? first_execution : 0;
+          st.r.executions += now.executions;
+          st.next = first + now.executions;
+          const double took = std::stod(frame.payload.substr(frame.payload.find('\n') + 1));
+          st.r.duration_s += took;
+          unaccounted -= took;
+          st.done = true;
+          if (st.next < work[current].options.executions) st.stop("the time budget was spent");
+        }
+      }
+    }
+    at = std::max(at, current);
+    if (budget_spent) {
+      at = current + (ended ? 1 : 0);
+      stop_all("the time budget was spent", "not run: the time budget was spent");
+      break;
+    }
+    if (ended && current + 1 == work.size()) break;  // the child finished everything
+    if (ended) {
+      // It died between two scenarios (harness code, not the scenario's).
+      if (out.end == IsolatedOutcome::End::killed) continue;  // interrupted or deadline: the loop says
+      throw std::runtime_error("a supervised child ended between scenarios (" +
+                               (out.end == IsolatedOutcome::End::signaled ? signal_description(out.signal)
+                                                                          : "exit code " + std::to_string(out.exit_code)) +
+                               ")");
+    }
+
+    // Scenario `current` did not end: a death, or our kill. The child's time
+    // not reported by finished scenarios was its.
+    ScenarioState& st = states[current];
+    st.r.duration_s += std::max(0.0, unaccounted);
+    const SupervisedScenario& w = work[current];
+    const std::uint64_t first = current == first_scenario ? first_execution : 0;
+    if (interrupt_signal() != 0) {
+      st.r.executions += record.done.load();
+      continue;  // the loop's top marks it
+    }
+    RunOptions options = w.options;
+    Death death = death_of(record, out, *w.info, w.params, options);
     if (!death.known) {  // killed at the deadline
-      r.executions += record.done.load();
-      r.complete = false;
-      r.incomplete_reason = "the time budget was spent";
-      break;
+      st.r.executions += record.done.load();
+      st.next = first + record.done.load();
+      continue;  // the loop's top sees the budget spent
     }
-    // Always forward, even when the child died before its first execution.
-    const std::uint64_t at = std::max(death.execution, first);
-    r.executions += at + 1 - first;
-    next = at + 1;
+    const std::uint64_t exec = std::max(death.execution, first);  // forward, always
+    st.r.executions += exec + 1 - first;
+    st.next = exec + 1;
     const bool hang = death.finding.kind == FindingKind::hang;
-    merge(std::move(death.finding), death.signature, 1);
-    if (hang && next < options.executions) {
+    st.merge(std::move(death.finding), death.signature, 1);
+    if (st.next >= w.options.executions) {
+      st.done = true;
+    } else if (hang) {
       // Another would most likely hang too, and each costs the watchdog period.
-      r.complete = false;
-      r.incomplete_reason = "stopped at its first hang (each hanging execution costs the watchdog period, " +
-                            format_seconds(options.watchdog_s) + " s)";
-      break;
-    }
-    if (++deaths >= kMaxDeaths && next < options.executions) {
-      r.complete = false;
-      r.incomplete_reason = "stopped after " + std::to_string(deaths) +
-                            " executions that ended their process (each costs a new process)";
-      break;
+      st.stop("stopped at its first hang (each hanging execution costs the watchdog period, " +
+              format_seconds(w.options.watchdog_s) + " s)");
+    } else if (++st.deaths >= kMaxDeaths) {
+      st.stop("stopped after " + std::to_string(st.deaths) +
+              " executions that ended their process (each costs a new process)");
     }
   }
-  r.duration_s = elapsed();
-  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
-  return r;
+  std::vector<report::ScenarioResult> results;
+  for (std::size_t k = 0; k < work.size(); ++k) {
+    report::ScenarioResult& r = states[k].r;
+    r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+    if (!r.complete && r.executions == 0 && r.findings.empty() && r.expected.empty()) {
+      r.verdict = report::Verdict::fail;  // a clean scenario that never ran passed nothing
+      r.verdict_reason = r.incomplete_reason;
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+report::ScenarioResult run_scenario_supervised(const ScenarioInfo& info, const Params& params,
+                                               const RunOptions& options, const ProgressFn& progress) {
+  BatchProgressFn batch;
+  if (progress) batch = [&progress](std::size_t, std::uint64_t done) { progress(done); };
+  RunOptions soft = options;
+  soft.deadline_s = 0;
+  return std::move(run_supervised({{&info, params, soft}}, options.deadline_s, batch).front());
 }
 
 ReplayOutcome replay_supervised(const ReplayToken& token, double watchdog_s) {

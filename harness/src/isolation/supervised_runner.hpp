@@ -1,7 +1,8 @@
 // The controlled engine, supervised: a scenario's executions run in forked
 // child processes, so nothing scenario code does can end or hang the run.
 //
-// 1. The parent forks one child (isolation.hpp) for executions [next, N). The
+// 1. The parent forks one child (isolation.hpp) for the scenarios of a run,
+//    from scenario k's execution `next` on (run_supervised). The
 //    child arms crash capture (crash_capture.hpp) and runs the ordinary loop
 //    (runner.hpp run_executions): it streams each new finding ('F', with its
 //    dedup signature) and now and then its counters ('C': executions, steps,
@@ -35,6 +36,25 @@ namespace tangle::detail {
 
 inline constexpr int kMaxDeaths = 64;
 
+// One scenario of a supervised batch: what to run and how (options.executions,
+// strategy, seed, watchdog_s; time_budget_s and deadline_s are the batch's).
+struct SupervisedScenario {
+  const ScenarioInfo* info;
+  Params params;
+  RunOptions options;
+};
+using BatchProgressFn = std::function<void(std::size_t scenario, std::uint64_t done)>;
+
+// The scenarios in order, in as few children as possible: one for the whole
+// batch while no execution ends its process, so a run pays one fork however
+// many scenarios it has. `budget_s` (> 0) is the batch's wall-clock limit:
+// each scenario gets an equal share of what is left when it begins, and the
+// end of the budget is hard (children are killed; what they said is kept,
+// and the scenarios not finished are marked incomplete).
+std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedScenario>& work, double budget_s,
+                                                   const BatchProgressFn& progress = {});
+
+// One scenario (run_supervised of one); options.deadline_s is its budget.
 report::ScenarioResult run_scenario_supervised(const ScenarioInfo& info, const Params& params,
                                                const RunOptions& options, const ProgressFn& progress = {});
 

@@ -1,5 +1,7 @@
 #include "stress/stress_engine.hpp"
 
+#include "exceptions.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -122,10 +124,9 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
   set_current_runtime(this);
   try {
     scenario_ = info_.make(params_);
-  } catch (const std::exception& e) {
+  } catch (...) {
     Lock lk(mu_);
-    add_finding(FindingKind::crash, std::string("the scenario's constructor threw: ") + e.what(),
-                {}, {});
+    add_finding(FindingKind::crash, threw_message("the scenario's constructor"), {}, {});
   }
   if (scenario_) {
     threads_.clear();
@@ -164,9 +165,9 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
       if (!aborting_.load()) {
         try {
           scenario_->check();
-        } catch (const std::exception& e) {
+        } catch (...) {
           Lock lk(mu_);
-          add_finding(FindingKind::crash, std::string("check() threw: ") + e.what(), {}, {});
+          add_finding(FindingKind::crash, threw_message("check()"), {}, {});
         }
       }
       scenario_.reset();
@@ -186,15 +187,9 @@ void StressEngine::worker_main(int index) {
   try {
     scenario_->thread(index);
   } catch (const AbortExecution&) {
-  } catch (const std::exception& e) {
-    Lock lk(mu_);
-    add_finding(FindingKind::crash,
-                thread_name(index) + " threw " + typeid(e).name() + ": " + e.what(), {index}, {});
-    start_abort();
   } catch (...) {
     Lock lk(mu_);
-    add_finding(FindingKind::crash, thread_name(index) + " threw a non-standard exception",
-                {index}, {});
+    add_finding(FindingKind::crash, threw_message(thread_name(index)), {index}, {});
     start_abort();
   }
   {

@@ -103,10 +103,24 @@ report::ScenarioResult result_of_child(const ScenarioInfo& info, const Params& p
       f.message = "the scenario process was killed by " + signal_description(out.signal);
       break;
     case IsolatedOutcome::End::killed: {
+      using Reason = IsolatedOutcome::KillReason;
+      if (out.reason == Reason::interrupted || out.reason == Reason::deadline) {
+        // Stopped by us (a signal to the run, or its time budget): no finding.
+        r.complete = false;
+        r.incomplete_reason = out.reason == Reason::interrupted ? "interrupted by " + signal_name(interrupt_signal())
+                                                                : "the time budget was spent";
+        return r;
+      }
       // The child's own watchdog did not answer. What it said so far explains
       // the stall when it was a deadlock it could not unwind.
       for (const auto& g : r.findings)
         if (g.kind == FindingKind::deadlock || g.kind == FindingKind::hang) return r;
+      if (out.reason == Reason::stopped) {
+        f.kind = FindingKind::crash;
+        f.message = "the scenario stopped its process with " + signal_name(out.stop_signal) +
+                    "; it was killed (SIGKILL)";
+        break;
+      }
       f.kind = FindingKind::hang;
       f.message = "the scenario process sent nothing for " +
                   std::to_string(out.silent_for.count()) +
@@ -258,6 +272,10 @@ report::ScenarioResult run_scenario_stress(const ScenarioInfo& info, const Param
         (!r.first_failure_execution || *p.first_failure_execution < *r.first_failure_execution))
       r.first_failure_execution = p.first_failure_execution;
     for (auto& f : p.findings) merge_finding(r, seen, std::move(f));
+    if (!p.complete && r.complete) {
+      r.complete = false;
+      r.incomplete_reason = p.incomplete_reason;
+    }
   }
   r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
   r.verdict = judge(r.expected, r.findings, &r.verdict_reason);

@@ -1,0 +1,280 @@
+// The isolation contract (DESIGN.md §2), from the command line: code under
+// test that crashes, exits, spins, stops itself or throws what is not a
+// std::exception is a finding of its scenario — with a replay that does it
+// again — never the end of the run, and never a green gate it did not earn.
+// Runs `tangle-hostile` (tangle's CLI with tests/hostile's scenarios linked
+// in) as a subprocess; `timeout` bounds each command so a regression fails
+// instead of hanging. No timed assertions.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tangle/report/writers.hpp"
+#include "token.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+fs::path scratch(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("tangle-hostile-" + std::to_string(::getpid())) / name;
+  fs::remove_all(p);
+  fs::create_directories(p.parent_path());
+  return p;
+}
+
+Result hostile(const std::string& args, int timeout_s = 120) {
+  const fs::path dir = scratch("io");
+  fs::create_directories(dir);
+  const std::string cmd = "timeout -s KILL " + std::to_string(timeout_s) + " " + TANGLE_HOSTILE_BINARY + " " + args +
+                          " >" + (dir / "out").string() + " 2>" + (dir / "err").string() + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out"), slurp(dir / "err")};
+}
+
+tangle::report::RunReport results(const fs::path& dir) {
+  std::ifstream in(dir / "results.json");
+  return tangle::report::read_json(in);
+}
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+const std::set<std::string> kClean = {"counter/locked", "deadlock/ordered", "semaphore/bounded", "event/gate"};
+
+// Every hostile scenario in one run with clean built-ins: each gets its
+// finding, the built-ins their verdicts, the run its normal exit code.
+void expect_survives(const std::string& engine) {
+  const fs::path dir = scratch("run-" + engine);
+  const Result r = hostile("run 'hostile/*' counter/locked deadlock/ordered semaphore/bounded event/gate --engine " +
+                           engine + " --executions " + (engine == "stress" ? "20" : "300") + " -q --report-dir " +
+                           dir.string());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const auto rep = results(dir);
+  int hostiles = 0;
+  for (const auto& s : rep.scenarios) {
+    EXPECT_EQ(s.verdict, tangle::report::Verdict::pass) << s.name << ": " << s.verdict_reason;
+    if (kClean.count(s.name)) {
+      EXPECT_TRUE(s.findings.empty()) << s.name;
+      EXPECT_GT(s.executions, 0u) << s.name;
+      continue;
+    }
+    ++hostiles;
+    ASSERT_FALSE(s.findings.empty()) << s.name;
+    const auto& f = s.findings.front();
+    EXPECT_EQ(f.kind, s.name == "hostile/spin-no-ops" ? tangle::report::FindingKind::hang : tangle::report::FindingKind::crash) << s.name;
+    EXPECT_FALSE(f.replay.empty()) << s.name << ": " << f.message;
+  }
+  EXPECT_EQ(hostiles, 14);
+}
+
+TEST(Hostile, ControlledRunSurvivesAndFindsEach) { expect_survives("controlled"); }
+TEST(Hostile, StressRunSurvivesAndFindsEach) { expect_survives("stress"); }
+
+// Each finding's replay does it again — in a supervised child, so replaying a
+// crash reports the crash instead of being it.
+TEST(Hostile, EveryReplayReproducesWithoutDying) {
+  const fs::path dir = scratch("replays");
+  ASSERT_EQ(hostile("run 'hostile/*' --executions 100 -q --report-dir " + dir.string()).code, 0);
+  for (const auto& s : results(dir).scenarios) {
+    ASSERT_FALSE(s.findings.empty()) << s.name;
+    const auto& f = s.findings.front();
+    const Result replay = hostile("replay " + f.replay);
+    EXPECT_EQ(replay.code, 0) << s.name << "\n" << replay.out << replay.err;
+    EXPECT_NE(replay.out.find("replay: reproduced " + std::string(tangle::report::to_string(f.kind)) +
+                              " with trace_hash " + f.trace_hash),
+              std::string::npos)
+        << s.name << "\n" << replay.out;
+  }
+}
+
+// The specific messages say what happened.
+TEST(Hostile, MessagesSayWhatHappened) {
+  const fs::path dir = scratch("messages");
+  ASSERT_EQ(hostile("run 'hostile/*' --executions 100 -q --report-dir " + dir.string()).code, 0);
+  const std::map<std::string, std::string> says = {
+      {"hostile/null-write", "SIGSEGV"},
+      {"hostile/abort", "SIGABRT"},
+      {"hostile/exit-0", "called exit(0)"},
+      {"hostile/_exit-0", "called _exit(0)"},
+      {"hostile/quick-exit", "called quick_exit()"},
+      {"hostile/sigfpe", "SIGFPE"},
+      {"hostile/sigstop", "stopped the process with SIGSTOP"},
+      {"hostile/spin-no-ops", "no tangle operation for"},
+      {"hostile/raw-std-thread", "a thread tangle does not control"},
+      {"hostile/throws-int", "thread 1 threw int"},
+      {"hostile/stack-overflow", "overflowed its stack"},
+      {"hostile/terminate", "std::terminate"},
+      {"hostile/check-throws-string", "check() threw std::string"},
+      {"hostile/ctor-throws-double", "constructor threw double"},
+  };
+  for (const auto& s : results(dir).scenarios) {
+    ASSERT_FALSE(s.findings.empty()) << s.name;
+    EXPECT_NE(s.findings.front().message.find(says.at(s.name)), std::string::npos)
+        << s.name << ": " << s.findings.front().message;
+  }
+}
+
+// exit(0) in code declared clean must fail the run and the gate: the false
+// green this isolation exists to prevent.
+TEST(Hostile, ExitZeroInACleanScenarioFailsTheGate) {
+  const fs::path dir = scratch("gate");
+  const fs::path expect = dir.string() + ".expect";
+  std::ofstream(expect) << "hostile/exit-0: none\nhostile/_exit-0: none\n";
+  const Result r = hostile("gate hostile/exit-0 hostile/_exit-0 counter/locked --expect " + expect.string() +
+                           " --executions 200 --report-dir " + dir.string());
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("gate: FAIL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hostile/exit-0: expected no findings, found crash"), std::string::npos) << r.out;
+}
+
+// A replay token that does not fit this build: one clear line, exit 2 —
+// not a crash finding of the scenario, not an abort.
+TEST(Hostile, ReplayTokenThatDoesNotFitIsAUsageError) {
+  const fs::path dir = scratch("diverge");
+  ASSERT_EQ(hostile("run counter/unprotected --executions 50 -q --report-dir " + dir.string()).code, 0);
+  const auto rep = results(dir);
+  ASSERT_FALSE(rep.scenarios.front().findings.empty());
+  const auto token = tangle::detail::decode_token(rep.scenarios.front().findings.front().replay);
+  ASSERT_GE(token.schedule.size(), 1u);
+
+  auto shorter = token;
+  shorter.schedule.pop_back();
+  Result r = hostile("replay " + tangle::detail::encode_token(shorter));
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("token does not replay on this build"), std::string::npos) << r.err;
+
+  auto wrong_thread = token;
+  wrong_thread.schedule[0] = 9;  // counter/unprotected has 2 threads
+  r = hostile("replay " + tangle::detail::encode_token(wrong_thread));
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("picks thread 9"), std::string::npos) << r.err;
+}
+
+// SIGTERM (as a CI runner sends on cancel): the children stop, the report of
+// what finished is written, the exit code says which signal.
+TEST(Hostile, SigtermStopsTheRunWithAReport) {
+  const fs::path dir = scratch("sigterm");
+  const std::string cmd = std::string(TANGLE_HOSTILE_BINARY) + " run counter/locked deadlock/ordered --executions " +
+                          "4000000000 -q --report-dir " + dir.string() + " >/dev/null 2>&1";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 300 && ::waitpid(pid, &status, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (::waitpid(pid, &status, WNOHANG) == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    FAIL() << "tangle did not stop within 30 s of SIGTERM";
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 143);
+  const auto rep = results(dir);
+  EXPECT_EQ(rep.interrupted, "SIGTERM");
+  ASSERT_EQ(rep.scenarios.size(), 2u);
+  EXPECT_GT(rep.scenarios[0].executions, 0u);
+  EXPECT_FALSE(rep.scenarios[0].complete);
+}
+
+// --time-budget is a hard limit for the whole run, spins included (each of
+// the three scenarios gets 2 s, more than the 1 s watchdog); the run says it
+// was cut short and keeps what it found.
+TEST(Hostile, TimeBudgetEndsTheRunWithWhatItHas) {
+  const fs::path dir = scratch("budget");
+  const Result r = hostile("run hostile/spin-no-ops counter/locked counter/unprotected --executions 4000000000 "
+                           "--time-budget 6 -q --report-dir " + dir.string(),
+                           60);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  const auto rep = results(dir);
+  EXPECT_FALSE(rep.cut_short.empty());
+  for (const auto& s : rep.scenarios) {
+    EXPECT_GT(s.executions, 0u) << s.name;
+    EXPECT_FALSE(s.complete) << s.name;
+  }
+}
+
+// Workers die with their parent: a stress run whose parent is killed leaves
+// no process behind.
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t ppid;
+    rest >> state >> ppid;
+    if (ppid == parent && state != 'Z') out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && line.size() > close + 2 && line[close + 2] != 'Z';
+}
+
+void expect_workers_die_with(int sig) {
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl(TANGLE_HOSTILE_BINARY, TANGLE_HOSTILE_BINARY, "run", "counter/locked", "--engine", "stress", "--jobs",
+            "2", "--executions", "100000000", "--param", "iterations=100000", "-q", "--report-dir",
+            scratch("stress-kill").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::vector<pid_t> workers;
+  for (int i = 0; i < 100 && workers.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    workers = children_of(pid);
+  }
+  ASSERT_FALSE(workers.empty()) << "no stress workers appeared";
+  ::kill(pid, sig);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  for (pid_t w : workers) EXPECT_FALSE(alive(w)) << "worker " << w << " outlived its parent (signal " << sig << ")";
+}
+
+TEST(Hostile, StressWorkersDieWhenTheParentIsKilled) { expect_workers_die_with(SIGKILL); }
+TEST(Hostile, StressWorkersStopWhenTheParentIsTerminated) { expect_workers_die_with(SIGTERM); }
+
+}  // namespace

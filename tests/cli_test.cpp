@@ -1,42 +1,27 @@
 // The tangle binary as a user and CI see it: exit codes, one-line errors,
 // results.json, gate and replay.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "run_binary.hpp"
 #include "tangle/report/writers.hpp"
+#include "token.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out, err;
-};
+using Result = tangle::test_support::Outcome;
+using tangle::test_support::lines;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+Result tangle(const std::string& args, int timeout_s = 0) {
+  return tangle::test_support::run_binary(TANGLE_BINARY, args, timeout_s);
 }
-
-Result tangle(const std::string& args) {
-  const fs::path dir = fs::temp_directory_path() / ("tangle-cli-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string cmd = std::string(TANGLE_BINARY) + " " + args + " >" + (dir / "out").string() + " 2>" +
-                          (dir / "err").string() + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out"), slurp(dir / "err")};
-}
-
-int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 
 fs::path scratch(const std::string& name) {
   fs::path p = fs::temp_directory_path() / ("tangle-cli-" + std::to_string(::getpid())) / name;
@@ -102,13 +87,16 @@ TEST(Cli, GateExitsOneOnContradictingExpectations) {
   EXPECT_EQ(r.code, 0) << r.out;
 }
 
+// Every bad input: exit code 2, one line on stderr, nothing run. The process
+// is killed after 20 s, so an input that wraps into a run forever fails.
 class BadInput : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(BadInput, ExitsTwoWithOneLineOnStderr) {
-  const Result r = tangle(GetParam());
+  const Result r = tangle(GetParam(), 20);
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_EQ(r.err.rfind("tangle: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.out, "");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -118,5 +106,143 @@ INSTANTIATE_TEST_SUITE_P(
                       "run --param threads=lots", "run --param nosuchparam=1", "run --granularity coarse",
                       "replay tgl1_AAAAAAAAAAAAAAAAAAAAAA", "replay tgl1_", "replay garbage",
                       "run --report-dir /proc/version/x", "gate --expect /no/such/file", "frobnicate", ""));
+
+// The hostile tester's inputs (issue 10): each used to wrap, clamp, run for a
+// minute or die with "internal error"; `says` is part of the one line.
+struct Hostile {
+  const char* args;
+  const char* says;
+};
+
+void PrintTo(const Hostile& h, std::ostream* os) {
+  for (const char* c = h.args; *c; ++c) *os << (*c == '\n' ? std::string("\\n") : std::string(1, *c));
+}
+
+class HostileInput : public ::testing::TestWithParam<Hostile> {};
+
+TEST_P(HostileInput, ExitsTwoWithOneLineNamingTheLimit) {
+  const Result r = tangle(std::string("run counter/locked --report-dir /tmp/tangle-never-written ") + GetParam().args, 20);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("tangle: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(GetParam().says), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli, HostileInput,
+    ::testing::Values(
+        Hostile{"--executions -1", "--executions: -1 is out of range 1..9223372036854775807"},
+        Hostile{"--executions 99999999999999999999", "out of range 1..9223372036854775807"},
+        Hostile{"--executions +5", "'+5' is not an integer"},
+        Hostile{"--executions ' 5'", "' 5' is not an integer"},
+        Hostile{"--executions 5x", "'5x' is not an integer"},
+        Hostile{"--depth 1000000", "--depth: 1000000 is out of range 1..10000"},
+        Hostile{"--depth 2147483647", "out of range 1..10000"},
+        Hostile{"--depth 0", "out of range 1..10000"},
+        Hostile{"--seed -1", "--seed: -1 is out of range 0..18446744073709551615"},
+        Hostile{"--seed 18446744073709551616", "out of range 0..18446744073709551615"},
+        Hostile{"--max-steps 0", "--max-steps: 0 is out of range 1..1000000000"},
+        Hostile{"--max-steps 1000000001", "out of range 1..1000000000"},
+        Hostile{"--jobs 0", "--jobs: 0 is out of range 1..1024"},
+        Hostile{"--jobs 1025 --engine stress", "out of range 1..1024"},
+        Hostile{"--time-budget nan", "--time-budget: 'nan' is not a number of seconds"},
+        Hostile{"--time-budget inf", "'inf' is not a number of seconds"},
+        Hostile{"--time-budget 0", "'0' is not a number of seconds in (0, 1000000]"},
+        Hostile{"--time-budget -1", "'-1' is not a number of seconds"},
+        Hostile{"--watchdog 0", "--watchdog: '0' is not a number of seconds in (0, 3600]"},
+        Hostile{"--watchdog 3601", "in (0, 3600]"},
+        Hostile{"--watchdog 1e-400", "is not a number of seconds"},
+        Hostile{"--param threads=4294967298", "--param threads=4294967298: counter/locked takes threads in 1..64"},
+        Hostile{"--param threads=65", "counter/locked takes threads in 1..64"},
+        Hostile{"--param threads=0", "counter/locked takes threads in 1..64"},
+        Hostile{"--param threads=-1", "counter/locked takes threads in 1..64"},
+        Hostile{"--param iterations=99999999999999999999", "--param iterations: 99999999999999999999 is out of range"},
+        Hostile{"--param iterations=0x10", "'0x10' is not an integer"},
+        Hostile{"--param iterations=0", "counter/locked takes iterations in 1..10000000"},
+        // A newline inside an argument must not make a second line.
+        Hostile{"--depth '1\n2'", "--depth: '1?2' is not an integer"}),
+    [](const ::testing::TestParamInfo<Hostile>& info) {  // "3_executions__5": index, then the flag
+      std::string name = std::to_string(info.index) + "_";
+      for (const char* c = info.param.args; *c; ++c) name += std::isalnum(static_cast<unsigned char>(*c)) ? *c : '_';
+      return name;
+    });
+
+// Two parameters each within range whose sum is not: the thread count is
+// checked from the effective parameters, before anything runs.
+TEST(Cli, ThreadCountFromParametersOutOfRangeExitsTwo) {
+  const Result r = tangle("run prodcons/bounded-queue --param producers=40 --param consumers=40", 20);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("prodcons/bounded-queue: parameters"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("make 80 threads; the engines run 1..64"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+// A replay token carries parameters too: out of range is exit 2 before the
+// engine sees them (65 threads used to be "internal error", exit 3).
+TEST(Cli, ReplayTokenWithOutOfRangeParameterExitsTwo) {
+  tangle::detail::ReplayToken token;
+  token.scenario = "counter/locked";
+  token.params = {{"threads", 65}, {"iterations", 2}};
+  token.max_steps = 1000;
+  token.schedule = {0, 1};
+  token.kind = tangle::report::FindingKind::data_race;
+  const Result r = tangle("replay " + tangle::detail::encode_token(token), 20);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("replay token parameter threads=65: counter/locked takes threads in 1..64"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Cli, ExpectMustBeAReadableRegularFile) {
+  const fs::path dir = scratch("expect-dir");
+  fs::create_directories(dir);
+  for (const auto& [path, says] : {std::pair{dir.string(), "not a regular file"},
+                                   std::pair{(dir / "missing").string(), "no such file"},
+                                   // open succeeds, reading fails (EIO), even as root
+                                   std::pair{std::string("/proc/self/mem"), "cannot read --expect file"}}) {
+    const Result r = tangle("gate counter/locked --report-dir " + (dir / "out").string() + " --expect " + path, 20);
+    EXPECT_EQ(r.code, 2) << path << ": " << r.out << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST(Cli, ExpectFileWithoutReadPermissionExitsTwo) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads a file whatever its mode";
+  const fs::path file = scratch("unreadable.txt");
+  std::ofstream(file) << "counter/locked: none\n";
+  fs::permissions(file, fs::perms::none);
+  const Result r = tangle("gate counter/locked --report-dir " + scratch("unreadable").string() + " --expect " + file.string(), 20);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+}
+
+// --watchdog is in seconds (DESIGN.md §5): fractions are accepted.
+TEST(Cli, WatchdogTakesSeconds) {
+  const Result r = tangle("run counter/locked --engine stress --executions 2 --no-isolate --watchdog 0.5 --report-dir " +
+                              scratch("watchdog").string(),
+                          60);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
+// Output into a pipe nobody reads (`tangle list | head -1`) just stops; the
+// exit code follows the normal rules instead of 141 (SIGPIPE).
+TEST(Cli, ClosedStdoutPipeIsNotACrash) {
+  using tangle::test_support::exit_code_into_closed_pipe;
+  EXPECT_EQ(exit_code_into_closed_pipe(TANGLE_BINARY, {"list"}), 0);
+  EXPECT_EQ(exit_code_into_closed_pipe(TANGLE_BINARY, {"run", "counter/locked", "--executions", "20", "--report-dir",
+                                                       scratch("pipe").string()}),
+            0);
+  const fs::path expect = scratch("pipe-expect.txt");
+  std::ofstream(expect) << "counter/unprotected: none\n";
+  EXPECT_EQ(exit_code_into_closed_pipe(TANGLE_BINARY, {"gate", "counter/unprotected", "--executions", "200",
+                                                       "--report-dir", scratch("pipe-gate").string(), "--expect",
+                                                       expect.string()}),
+            1);
+}
 
 }  // namespace

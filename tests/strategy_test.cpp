@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <functional>
 #include <random>
 #include <set>
 #include <vector>
@@ -136,32 +137,51 @@ class ReferencePct {
   int lowest_ = 0;
 };
 
+// Runs the strategy and the reference side by side for `seeds` executions of
+// decisions(seed) decision points each, over random runnable sets with some
+// yields: every pick must agree.
+void expect_picks_as_reference(int depth, int threads, std::uint64_t seeds,
+                               const std::function<int(std::uint64_t seed)>& decisions, std::mt19937_64& masks) {
+  auto s = make_pct_strategy(depth);
+  ReferencePct ref(depth);
+  for (std::uint64_t seed = 0; seed < seeds; ++seed) {
+    s->new_execution(seed, threads);
+    ref.new_execution(seed, threads);
+    const std::uint64_t all = threads == 64 ? ~0ULL : (1ULL << threads) - 1;
+    const int count = decisions(seed);
+    int current = -1;
+    for (int d = 0; d < count; ++d) {
+      std::uint64_t runnable = masks() & all;
+      if (std::popcount(runnable) < 2) runnable = all;
+      const bool yielded = current >= 0 && ((runnable >> current) & 1) && d % 7 == 3;
+      const int want = ref.pick(runnable, current, yielded);
+      ASSERT_EQ(s->pick(runnable, current, yielded), want)
+          << "depth " << depth << " threads " << threads << " seed " << seed << " decision " << d;
+      current = want;
+    }
+    s->end_execution(static_cast<std::uint64_t>(count));
+    ref.end_execution(static_cast<std::uint64_t>(count));
+  }
+}
+
 TEST(PctStrategy, PicksAsTheReferenceAlgorithm) {
   std::mt19937_64 masks(5);
-  for (int depth : {1, 2, 3, 5, 12}) {
-    for (int threads : {2, 3, 7, 64}) {
-      auto s = make_pct_strategy(depth);
-      ReferencePct ref(depth);
-      for (std::uint64_t seed = 0; seed < 40; ++seed) {
-        s->new_execution(seed, threads);
-        ref.new_execution(seed, threads);
-        const std::uint64_t all = threads == 64 ? ~0ULL : (1ULL << threads) - 1;
-        const int decisions = 5 + static_cast<int>(seed % 30);
-        int current = -1;
-        for (int d = 0; d < decisions; ++d) {
-          std::uint64_t runnable = masks() & all;
-          if (std::popcount(runnable) < 2) runnable = all;
-          const bool yielded = current >= 0 && ((runnable >> current) & 1) && d % 7 == 3;
-          const int want = ref.pick(runnable, current, yielded);
-          ASSERT_EQ(s->pick(runnable, current, yielded), want)
-              << "depth " << depth << " threads " << threads << " seed " << seed << " decision " << d;
-          current = want;
-        }
-        s->end_execution(static_cast<std::uint64_t>(decisions));
-        ref.end_execution(static_cast<std::uint64_t>(decisions));
-      }
-    }
-  }
+  for (int depth : {1, 2, 3, 5, 12})
+    for (int threads : {2, 3, 7, 64})
+      expect_picks_as_reference(depth, threads, 40, [](std::uint64_t seed) { return 5 + static_cast<int>(seed % 30); },
+                                masks);
+}
+
+// The largest depth the CLI accepts: the change points, drawn then sorted
+// once, must land where the reference's unsorted ones do, the many ties (far
+// more change points than decisions) in index order. A long first execution
+// raises k, so later ones spread their change points over ~1500 decisions.
+TEST(PctStrategy, MaximumDepthPicksAsTheReferenceAlgorithm) {
+  std::mt19937_64 masks(11);
+  for (int threads : {2, 7, 64})
+    expect_picks_as_reference(kMaxPctDepth, threads, 4,
+                              [](std::uint64_t seed) { return seed == 0 ? 1500 : 40 + 300 * static_cast<int>(seed); },
+                              masks);
 }
 
 TEST(NthThread, CountsSetBitsFromThreadZero) {

@@ -24,7 +24,7 @@ void Params::missing(std::string_view name) {
 }
 
 ScenarioBuilder* ScenarioBuilder::threads(int default_count) {
-  info_->defaults["threads"] = default_count;
+  param("threads", default_count, 1, kMaxScenarioThreads);
   info_->thread_count = [](const Params& p) { return static_cast<int>(p.get("threads")); };
   return this;
 }
@@ -39,8 +39,14 @@ ScenarioBuilder* ScenarioBuilder::threads(std::function<int(const Params&)> from
   return this;
 }
 
-ScenarioBuilder* ScenarioBuilder::param(const std::string& name, std::int64_t default_value) {
+ScenarioBuilder* ScenarioBuilder::param(const std::string& name, std::int64_t default_value, std::int64_t min,
+                                        std::int64_t max) {
+  // A registration bug, found at start-up of every binary that links it.
+  if (default_value < min || default_value > max)
+    throw std::invalid_argument(info_->name + ": default " + name + "=" + std::to_string(default_value) +
+                                " is outside its range " + std::to_string(min) + ".." + std::to_string(max));
   info_->defaults[name] = default_value;
+  info_->ranges[name] = ParamRange{min, max};
   return this;
 }
 

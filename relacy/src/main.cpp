@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -45,6 +46,16 @@ using tangle::cli::finish_gate;
 using tangle::cli::parse_params;
 using tangle::cli::read_expect_file;
 using tangle::cli::UsageError;
+using tangle::cli::add_int_option;
+using tangle::cli::add_seconds_option;
+using tangle::cli::kMaxExecutions;
+using tangle::cli::kMaxJobs;
+using tangle::cli::kMaxSteps;
+using tangle::cli::kMaxTimeBudgetSeconds;
+
+// The context scheduler explores every schedule with at most this many
+// preemptions: the work grows exponentially with the bound.
+constexpr unsigned kMaxContextBound = 10;
 
 struct RunArgs {
   std::vector<std::string> patterns;
@@ -73,6 +84,19 @@ Scheduler parse_scheduler(const std::string& name) {
   throw UsageError("unknown Relacy scheduler '" + name + "' (use: random, full or context)");
 }
 
+// The random scheduler runs Relacy iterations first .. first+N-1 (first from
+// --iteration, else (seed-1)*N+1): they must fit Relacy's 64-bit counter.
+void check_iterations(const RunArgs& a) {
+  const std::uint64_t max = ~std::uint64_t{0};
+  const std::uint64_t seed_block = a.seed == 0 ? 0 : a.seed - 1;
+  if (a.first_iteration == 0 && seed_block > (max - a.executions) / a.executions)
+    throw UsageError("--seed " + std::to_string(a.seed) + " with --executions " + std::to_string(a.executions) +
+                     ": Relacy iterations beyond 2^64-1");
+  if (a.first_iteration != 0 && a.first_iteration - 1 > max - a.executions)
+    throw UsageError("--iteration " + std::to_string(a.first_iteration) + " with --executions " +
+                     std::to_string(a.executions) + ": Relacy iterations beyond 2^64-1");
+}
+
 void finish_report(report::RunReport& rep, const std::string& dir, bool quiet) {
   if (!dir.empty()) report::write_report_dir(rep, dir, TANGLE_SOURCE_ROOT);
   report::ConsoleOptions console;
@@ -90,11 +114,10 @@ int run_command(const RunArgs& a, bool gate, const std::string& command) {
     sched_name = a.strategy;
   }
   const Scheduler scheduler = parse_scheduler(sched_name);
-  if (a.executions < 1) throw UsageError("--executions must be at least 1");
-  if (a.max_steps < 1) throw UsageError("--max-steps must be at least 1");
   if (a.time_budget > 0) throw UsageError("--time-budget is not supported by the relacy engine (use --executions)");
   if (a.first_iteration != 0 && scheduler != Scheduler::random)
     throw UsageError("--iteration applies to the random scheduler only");
+  check_iterations(a);
   const auto selected = tangle::cli::select(a.patterns, "tangle-relacy list");
   const auto overrides = parse_params(a.params, selected);
   Expectations expectations;
@@ -141,6 +164,7 @@ int replay_command(const std::string& text, const std::string& report_dir, const
   for (const auto& [k, v] : token.params)
     if (!info->defaults.count(k))
       throw UsageError("replay token has parameter '" + k + "' that " + token.scenario + " does not declare");
+  tangle::cli::check_params(*info, token.params, "replay token parameter");
   if (!report_dir.empty()) check_report_dir(report_dir);
   const Params params = detail::effective_params(*info, token.params);
   Options options;
@@ -186,15 +210,21 @@ int main_impl(int argc, char** argv) {
     sub->add_option("--scheduler", a.scheduler, "Relacy scheduler: random | full | context")->capture_default_str();
     sub->add_option("--strategy", a.strategy, "Alias of --scheduler (tangle's option name)");
     sub->add_option("--engine", a.engine, "Must be relacy (accepted so tangle can forward its options)");
-    sub->add_option("--depth", a.depth, "Ignored (PCT only)");
+    add_int_option(sub, "--depth", a.depth, 1, tangle::detail::kMaxPctDepth, "Ignored: PCT only")->default_str("");
     sub->add_option("--granularity", a.granularity, "Ignored: Relacy schedules at synchronization operations, never at rl::var accesses");
-    sub->add_option("--seed", a.seed, "random: runs Relacy iterations (seed-1)*N+1 .. seed*N")->capture_default_str();
-    sub->add_option("--executions", a.executions, "random: iterations per scenario")->capture_default_str();
-    sub->add_option("--iteration", a.first_iteration, "random: first Relacy iteration (overrides --seed)");
-    sub->add_option("--context-bound", a.context_bound, "context scheduler: preemption bound")->capture_default_str();
-    sub->add_option("--time-budget", a.time_budget, "Not supported (Relacy runs a fixed iteration count)");
-    sub->add_option("--jobs", a.jobs, "Accepted; Relacy simulates one scenario at a time");
-    sub->add_option("--max-steps", a.max_steps, "Instrumented operations per execution before livelock")->capture_default_str();
+    add_int_option(sub, "--seed", a.seed, std::uint64_t{0}, ~std::uint64_t{0},
+                   "random: runs Relacy iterations (seed-1)*N+1 .. seed*N");
+    add_int_option(sub, "--executions", a.executions, std::uint64_t{1}, kMaxExecutions,
+                   "random: iterations per scenario");
+    add_int_option(sub, "--iteration", a.first_iteration, std::uint64_t{1}, ~std::uint64_t{0},
+                   "random: first Relacy iteration, overrides --seed")
+        ->default_str("");
+    add_int_option(sub, "--context-bound", a.context_bound, 0u, kMaxContextBound, "context scheduler: preemption bound");
+    add_seconds_option(sub, "--time-budget", kMaxTimeBudgetSeconds, [&a](double s) { a.time_budget = s; },
+                       "Not supported: Relacy runs a fixed iteration count");
+    add_int_option(sub, "--jobs", a.jobs, 1, kMaxJobs, "Accepted; Relacy simulates one scenario at a time");
+    add_int_option(sub, "--max-steps", a.max_steps, std::uint64_t{1}, kMaxSteps,
+                   "Instrumented operations per execution before livelock");
     sub->add_option("--report-dir", a.report_dir, "Where results.json and the other reports go")->capture_default_str();
     sub->add_option("--param", a.params, "Scenario parameter NAME=VALUE (repeatable)");
     sub->add_flag("--quiet,-q", a.quiet, "Print only the summary table");
@@ -221,16 +251,19 @@ int main_impl(int argc, char** argv) {
 }  // namespace tangle::relacy::cli
 
 int main(int argc, char** argv) {
+  // As tangle's: output into a closed pipe just stops (no exit 141).
+  std::signal(SIGPIPE, SIG_IGN);
+  using tangle::cli::one_line;
   try {
     return tangle::relacy::cli::main_impl(argc, argv);
   } catch (const tangle::relacy::cli::UsageError& e) {
-    std::cerr << "tangle-relacy: " << e.what() << "\n";
+    std::cerr << "tangle-relacy: " << one_line(e.what(), std::string::npos) << "\n";
     return 2;
   } catch (const std::invalid_argument& e) {
-    std::cerr << "tangle-relacy: " << e.what() << "\n";
+    std::cerr << "tangle-relacy: " << one_line(e.what(), std::string::npos) << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "tangle-relacy: internal error: " << e.what() << "\n";
+    std::cerr << "tangle-relacy: internal error: " << one_line(e.what(), std::string::npos) << "\n";
     return 3;
   }
 }

@@ -34,6 +34,6 @@ class LockedCounter : public tangle::Scenario {
 TANGLE_SCENARIO(LockedCounter, "counter/locked")
     ->description("Threads increment a counter under a mutex")
     ->threads(2)
-    ->param("iterations", 2);
+    ->param("iterations", 2, 1, 10000000);  // 64 threads × 10^7 fit the int counter
 
 }  // namespace

@@ -35,7 +35,7 @@ class UnprotectedCounter : public tangle::Scenario {
 TANGLE_SCENARIO(UnprotectedCounter, "counter/unprotected")
     ->description("Threads increment a counter without a lock: races and lost updates")
     ->threads(2)
-    ->param("iterations", 2)
+    ->param("iterations", 2, 1, 10000000)  // 64 threads × 10^7 fit the int counter
     ->expect({tangle::Kind::data_race, tangle::Kind::invariant_violation});
 
 }  // namespace

@@ -37,7 +37,7 @@ class LockOrder : public tangle::Scenario {
 TANGLE_SCENARIO(LockOrder, "deadlock/lock-order")
     ->description("Two threads lock A and B in opposite orders")
     ->fixed_threads(2)
-    ->param("iterations", 1)
+    ->param("iterations", 1, 1, 10000000)
     ->expect({tangle::Kind::deadlock, tangle::Kind::lock_order_inversion});
 
 }  // namespace

@@ -26,6 +26,6 @@ class OrderedLocks : public tangle::Scenario {
 TANGLE_SCENARIO(OrderedLocks, "deadlock/ordered")
     ->description("Threads lock A then B, always in the same order")
     ->threads(2)
-    ->param("iterations", 1);
+    ->param("iterations", 1, 1, 10000000);
 
 }  // namespace

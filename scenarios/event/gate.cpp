@@ -57,7 +57,7 @@ class Gate : public tangle::Scenario {
 TANGLE_SCENARIO(Gate, "event/gate")
     ->description("A door thread and a people thread share an event and a locked status")
     ->fixed_threads(2)
-    ->param("cycles", 2)
-    ->param("persons", 2);
+    ->param("cycles", 2, 0, 1000000)
+    ->param("persons", 2, 0, 1000000);
 
 }  // namespace

@@ -46,8 +46,8 @@ class RacyGate : public tangle::Scenario {
 TANGLE_SCENARIO(RacyGate, "event/racy-status")
     ->description("The door signals before updating an unguarded status")
     ->fixed_threads(2)
-    ->param("cycles", 2)
-    ->param("persons", 2)
+    ->param("cycles", 2, 0, 1000000)
+    ->param("persons", 2, 0, 1000000)
     ->expect({tangle::Kind::data_race, tangle::Kind::invariant_violation});
 
 }  // namespace

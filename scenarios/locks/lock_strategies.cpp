@@ -109,7 +109,7 @@ struct RegisterLockScenarios {
       auto* b = tangle::detail::register_scenario_type<S>(name.c_str(), __FILE__);
       b->description(std::string(Lock::info.summary))
           ->threads(S::kReaderWriter ? 3 : 2)
-          ->param("iterations", 2);
+          ->param("iterations", 2, 1, 10000000);
       if constexpr (!Lock::info.correct) {
         b->expect({tangle::Kind::data_race, tangle::Kind::invariant_violation});
       }

@@ -56,9 +56,9 @@ class BoundedQueueScenario : public tangle::Scenario {
 TANGLE_SCENARIO(BoundedQueueScenario, "prodcons/bounded-queue")
     ->description("Producers and consumers over a bounded blocking queue")
     ->threads([](const tangle::Params& p) { return static_cast<int>(p.get("producers") + p.get("consumers")); })
-    ->param("producers", 2)
-    ->param("consumers", 2)
-    ->param("items", 2)
-    ->param("capacity", 2);
+    ->param("producers", 2, 1, tangle::kMaxScenarioThreads - 1)
+    ->param("consumers", 2, 1, tangle::kMaxScenarioThreads - 1)
+    ->param("items", 2, 1, 999)  // below kStride: an item encodes (producer, seq)
+    ->param("capacity", 2, 1, 1000000);
 
 }  // namespace

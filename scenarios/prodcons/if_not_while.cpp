@@ -48,8 +48,8 @@ class IfNotWhile : public tangle::Scenario {
 TANGLE_SCENARIO(IfNotWhile, "prodcons/if-not-while")
     ->description("Consumers re-check the queue with if instead of while")
     ->threads([](const tangle::Params& p) { return static_cast<int>(1 + p.get("consumers")); })
-    ->param("consumers", 2)
-    ->param("items", 1)
+    ->param("consumers", 2, 1, tangle::kMaxScenarioThreads - 1)
+    ->param("items", 1, 1, 1000000)
     ->expect({tangle::Kind::invariant_violation, tangle::Kind::data_race});
 
 }  // namespace

@@ -45,7 +45,7 @@ class LostWakeup : public tangle::Scenario {
 TANGLE_SCENARIO(LostWakeup, "prodcons/lost-wakeup")
     ->description("A consumer checks, unlocks, then waits: a notify in between is lost")
     ->fixed_threads(2)
-    ->param("items", 2)
+    ->param("items", 2, 1, 1000000)
     ->expect({tangle::Kind::deadlock});
 
 }  // namespace

@@ -31,7 +31,7 @@ class PlainMutexReentry : public tangle::Scenario {
 TANGLE_SCENARIO(PlainMutexReentry, "rlock/plain-mutex")
     ->description("A locked method calls a locked helper on a non-recursive mutex")
     ->threads(2)
-    ->param("iterations", 1)
+    ->param("iterations", 1, 1, 10000000)
     ->expect({tangle::Kind::self_deadlock});
 
 }  // namespace

@@ -35,6 +35,6 @@ class RecursiveReentry : public tangle::Scenario {
 TANGLE_SCENARIO(RecursiveReentry, "rlock/recursive")
     ->description("A locked method calls a locked helper on a recursive mutex")
     ->threads(2)
-    ->param("iterations", 1);
+    ->param("iterations", 1, 1, 10000000);
 
 }  // namespace

@@ -27,6 +27,6 @@ class BoundedRoom : public tangle::Scenario {
 TANGLE_SCENARIO(BoundedRoom, "semaphore/bounded")
     ->description("Five threads share three slots of a bounded semaphore")
     ->threads(5)
-    ->param("slots", 3);
+    ->param("slots", 3, 1, 64);
 
 }  // namespace

@@ -28,7 +28,7 @@ class OverRelease : public tangle::Scenario {
 TANGLE_SCENARIO(OverRelease, "semaphore/over-release")
     ->description("A thread releases a bounded semaphore twice")
     ->threads(5)
-    ->param("slots", 3)
+    ->param("slots", 3, 1, 64)
     ->expect({tangle::Kind::semaphore_overrelease});
 
 }  // namespace

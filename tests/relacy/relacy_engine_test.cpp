@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../run_binary.hpp"
 #include "runner.hpp"
 #include "tangle/report/writers.hpp"
 #include "tangle/scenario.hpp"
@@ -193,6 +194,53 @@ TEST(RelacyEngine, UsageErrorsExitTwo) {
   EXPECT_EQ(run("run counter/locked --param threads=9 --report-dir ''").exit_code, 2);
   EXPECT_EQ(run("replay relacy:garbage").exit_code, 2);
   EXPECT_EQ(run("run counter/locked --engine controlled").exit_code, 2);
+}
+
+// The hostile tester's inputs (issue 10) as tangle-relacy takes them: exit 2,
+// one line on stderr naming the limit, nothing on stdout; killed after 20 s
+// so an input that wraps into a run forever fails.
+TEST(RelacyEngine, BadNumbersExitTwoWithOneLine) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--executions -1", "--executions: -1 is out of range 1..9223372036854775807"},
+      {"--executions 99999999999999999999", "out of range 1..9223372036854775807"},
+      {"--seed -1", "--seed: -1 is out of range 0..18446744073709551615"},
+      {"--seed 18446744073709551616", "out of range 0..18446744073709551615"},
+      {"--seed 18446744073709551615", "Relacy iterations beyond 2^64-1"},
+      {"--iteration 18446744073709551615 --executions 2", "Relacy iterations beyond 2^64-1"},
+      {"--iteration 0", "--iteration: 0 is out of range"},
+      {"--depth 1000000", "--depth: 1000000 is out of range 1..10000"},
+      {"--max-steps 0", "out of range 1..1000000000"},
+      {"--jobs 0", "--jobs: 0 is out of range 1..1024"},
+      {"--context-bound 11 --scheduler context", "--context-bound: 11 is out of range 0..10"},
+      {"--context-bound -1 --scheduler context", "--context-bound: -1 is out of range 0..10"},
+      {"--time-budget nan", "--time-budget: 'nan' is not a number of seconds"},
+      {"--param threads=4294967298", "counter/locked takes threads in 1..64"},
+      {"--param threads=65", "counter/locked takes threads in 1..64"},
+      {"--param iterations=+2", "'+2' is not an integer"},
+  };
+  for (const auto& [args, says] : cases) {
+    const auto r = tangle::test_support::run_binary(TANGLE_RELACY_BINARY,
+                                                    std::string("run counter/locked --report-dir '' ") + args, 20);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.out << r.err;
+    EXPECT_EQ(tangle::test_support::lines(r.err), 1) << args << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("tangle-relacy: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(says), std::string::npos) << args << ": " << r.err;
+    EXPECT_EQ(r.out, "") << args;
+  }
+  const fs::path dir = temp_dir("expect-dir");
+  const auto r = tangle::test_support::run_binary(TANGLE_RELACY_BINARY, "gate counter/locked --report-dir '' --expect " + dir.string(), 20);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+// Output into a pipe nobody reads just stops: exit 0, not 141 (SIGPIPE).
+TEST(RelacyEngine, ClosedStdoutPipeIsNotACrash) {
+  using tangle::test_support::exit_code_into_closed_pipe;
+  EXPECT_EQ(exit_code_into_closed_pipe(TANGLE_RELACY_BINARY, {"list"}), 0);
+  EXPECT_EQ(exit_code_into_closed_pipe(TANGLE_RELACY_BINARY,
+                                       {"run", "counter/locked", "--executions", "20", "--report-dir", ""}),
+            0);
 }
 
 TEST(RelacyEngine, UnexpectedOutcomeExitsOne) {

@@ -10,7 +10,7 @@
 //     tangle::Shared<int> total_{0, "total"};
 //   };
 //   TANGLE_SCENARIO(Counter, "counter/unprotected")
-//       ->threads(2)->param("iterations", 2)
+//       ->threads(2)->param("iterations", 2, 1, 1000000)
 //       ->expect({tangle::Kind::data_race, tangle::Kind::invariant_violation});
 //
 // A fresh instance is constructed for every execution (like a googletest
@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <limits>
 #include <map>
 #include <memory>
 #include <new>
@@ -61,6 +62,16 @@ class Params {
   std::vector<std::pair<std::string, std::int64_t>> flat_;
 };
 
+// The engines run 1 to kMaxScenarioThreads scenario threads (the controlled
+// engine keeps thread sets in one 64-bit word).
+inline constexpr int kMaxScenarioThreads = 64;
+
+// The inclusive range a parameter accepts; the CLI rejects values outside it.
+struct ParamRange {
+  std::int64_t min = std::numeric_limits<std::int64_t>::min();
+  std::int64_t max = std::numeric_limits<std::int64_t>::max();
+};
+
 class Scenario {
  public:
   virtual ~Scenario() = default;
@@ -74,6 +85,7 @@ struct ScenarioInfo {
   std::string description;
   std::string file;  // source file that registered it
   Params::Map defaults;
+  std::map<std::string, ParamRange, std::less<>> ranges;  // one per default
   std::vector<Kind> expected;  // empty: must stay clean
   // Thread count from the effective parameters.
   std::function<int(const Params&)> thread_count;
@@ -89,13 +101,19 @@ struct ScenarioInfo {
 class ScenarioBuilder {
  public:
   explicit ScenarioBuilder(ScenarioInfo* info) : info_(info) {}
-  // Declares parameter `threads` with this default: the thread count.
+  // Declares parameter `threads` with this default and the range
+  // 1..kMaxScenarioThreads: the thread count.
   ScenarioBuilder* threads(int default_count);
   // A fixed thread count, not a parameter.
   ScenarioBuilder* fixed_threads(int count);
-  // Thread count computed from the parameters (e.g. producers + consumers).
+  // Thread count computed from the parameters (e.g. producers + consumers);
+  // the CLI rejects parameters that make it fall outside 1..kMaxScenarioThreads.
   ScenarioBuilder* threads(std::function<int(const Params&)> from_params);
-  ScenarioBuilder* param(const std::string& name, std::int64_t default_value);
+  // Declares a parameter accepting min..max (inclusive; default: every int64).
+  // Throws std::invalid_argument when the default is outside the range.
+  ScenarioBuilder* param(const std::string& name, std::int64_t default_value,
+                         std::int64_t min = std::numeric_limits<std::int64_t>::min(),
+                         std::int64_t max = std::numeric_limits<std::int64_t>::max());
   ScenarioBuilder* expect(std::initializer_list<Kind> kinds);
   ScenarioBuilder* description(const std::string& text);
 

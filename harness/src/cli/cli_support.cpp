@@ -3,8 +3,11 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <ostream>
 #include <sstream>
 
@@ -14,14 +17,63 @@ namespace tangle::cli {
 
 namespace fs = std::filesystem;
 
-std::int64_t parse_int(const std::string& text, const std::string& what) {
-  try {
-    std::size_t used = 0;
-    const long long v = std::stoll(text, &used, 10);
-    if (used == text.size()) return v;
-  } catch (const std::exception&) {
+namespace {
+
+// Digits only, after at most one leading '-'.
+bool is_decimal(const std::string& text) {
+  const std::size_t sign = !text.empty() && text[0] == '-' ? 1 : 0;
+  return text.size() > sign &&
+         std::all_of(text.begin() + static_cast<std::ptrdiff_t>(sign), text.end(),
+                     [](unsigned char c) { return c >= '0' && c <= '9'; });
+}
+
+// One parser for both integer types: std::from_chars neither skips spaces nor
+// takes '+', and reports a value beyond T (or a '-' for an unsigned T) as an
+// error instead of wrapping.
+template <class T>
+T parse_integer(const std::string& text, const std::string& what, T min, T max) {
+  if (!is_decimal(text)) throw UsageError(what + ": '" + one_line(text) + "' is not an integer");
+  T value{};
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr != end || value < min || value > max)
+    throw UsageError(what + ": " + one_line(text) + " is out of range " + range_text(min, max));
+  return value;
+}
+
+}  // namespace
+
+std::string range_text(std::int64_t min, std::int64_t max) { return std::to_string(min) + ".." + std::to_string(max); }
+std::string range_text(std::uint64_t min, std::uint64_t max) { return std::to_string(min) + ".." + std::to_string(max); }
+
+std::int64_t parse_int(const std::string& text, const std::string& what, std::int64_t min, std::int64_t max) {
+  return parse_integer(text, what, min, max);
+}
+
+std::uint64_t parse_uint(const std::string& text, const std::string& what, std::uint64_t min, std::uint64_t max) {
+  return parse_integer(text, what, min, max);
+}
+
+double parse_seconds(const std::string& text, const std::string& what, double max) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  // The general format: no leading '+' or spaces, no hex; "nan" and "inf"
+  // parse and fail the finiteness test.
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value, std::chars_format::general);
+  if (text.empty() || ec != std::errc{} || ptr != end || !std::isfinite(value) || value <= 0 || value > max) {
+    std::ostringstream limit;
+    limit << std::setprecision(10) << max;
+    throw UsageError(what + ": '" + one_line(text) + "' is not a number of seconds in (0, " + limit.str() + "]");
   }
-  throw UsageError(what + ": '" + text + "' is not an integer");
+  return value;
+}
+
+std::string one_line(const std::string& text, std::size_t limit) {
+  std::string out = text.substr(0, limit);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (text.size() > limit) out += "…";
+  return out;
 }
 
 std::vector<const ScenarioInfo*> select(const std::vector<std::string>& patterns,
@@ -43,26 +95,50 @@ std::vector<const ScenarioInfo*> select(const std::vector<std::string>& patterns
   return out;
 }
 
-Params::Map parse_params(const std::vector<std::string>& items,
-                                                 const std::vector<const ScenarioInfo*>& selected) {
+Params::Map parse_params(const std::vector<std::string>& items, const std::vector<const ScenarioInfo*>& selected) {
   Params::Map out;
   for (const auto& item : items) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw UsageError("--param expects NAME=VALUE, got '" + item + "'");
+      throw UsageError("--param expects NAME=VALUE, got '" + one_line(item) + "'");
     const std::string name = item.substr(0, eq);
     bool declared = false;
     for (const ScenarioInfo* s : selected) declared |= s->defaults.count(name) > 0;
-    if (!declared) throw UsageError("--param " + name + ": no selected scenario has that parameter");
+    if (!declared)
+      throw UsageError("--param " + one_line(name) + ": no selected scenario has that parameter");
     out[name] = parse_int(item.substr(eq + 1), "--param " + name);
   }
+  for (const ScenarioInfo* s : selected) check_params(*s, out, "--param");
   return out;
+}
+
+void check_params(const ScenarioInfo& info, const Params::Map& overrides, const std::string& source) {
+  for (const auto& [name, value] : overrides) {
+    const auto range = info.ranges.find(name);
+    if (range == info.ranges.end()) continue;  // not this scenario's parameter
+    const auto [min, max] = range->second;
+    if (value < min || value > max)
+      throw UsageError(source + " " + name + "=" + std::to_string(value) + ": " + info.name + " takes " + name +
+                       " in " + range_text(min, max));
+  }
+  const Params params = detail::effective_params(info, overrides);
+  const int threads = info.thread_count(params);
+  if (threads < 1 || threads > kMaxScenarioThreads) {
+    std::string values;
+    for (const auto& [name, value] : params.values()) values += " " + name + "=" + std::to_string(value);
+    throw UsageError(info.name + ": parameters" + values + " make " + std::to_string(threads) +
+                     " threads; the engines run " + range_text(std::int64_t{1}, std::int64_t{kMaxScenarioThreads}));
+  }
 }
 
 // --expect FILE: lines "name: kind[,kind]" or "name: none"; '#' starts a comment.
 Expectations read_expect_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw UsageError("--expect '" + one_line(path) + "': " +
+                     (fs::exists(path, ec) ? "not a regular file" : "no such file"));
   std::ifstream in(path);
-  if (!in) throw UsageError("cannot read --expect file '" + path + "'");
+  if (!in) throw UsageError("cannot read --expect file '" + one_line(path) + "'");
   Expectations out;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -90,6 +166,7 @@ Expectations read_expect_file(const std::string& path) {
     }
     out[name] = kinds;
   }
+  if (in.bad()) throw UsageError("cannot read --expect file '" + one_line(path) + "'");
   return out;
 }
 

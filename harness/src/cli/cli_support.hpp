@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -20,22 +21,57 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// `what` names the input in the message ("--param threads").
-std::int64_t parse_int(const std::string& text, const std::string& what);
+// Limits of the numeric options (DESIGN.md §5), stated in --help and in the
+// error. --depth: kMaxPctDepth (strategies/strategy.hpp).
+inline constexpr std::uint64_t kMaxExecutions = std::numeric_limits<std::int64_t>::max();
+inline constexpr std::uint64_t kMaxSteps = 1'000'000'000;
+inline constexpr int kMaxJobs = 1024;
+inline constexpr double kMaxWatchdogSeconds = 3600;
+// 11.5 days: far beyond any run, and its milliseconds and nanoseconds fit int64.
+inline constexpr double kMaxTimeBudgetSeconds = 1e6;
+
+// Strict parsers of one command-line value. The whole string must be decimal
+// digits with at most a leading '-' (no '+', spaces, hex or suffix), and the
+// value within min..max: nothing wraps or clamps. `what` names the input in
+// the message ("--depth", "--param threads"). Throw UsageError.
+std::int64_t parse_int(const std::string& text, const std::string& what,
+                       std::int64_t min = std::numeric_limits<std::int64_t>::min(),
+                       std::int64_t max = std::numeric_limits<std::int64_t>::max());
+std::uint64_t parse_uint(const std::string& text, const std::string& what, std::uint64_t min = 0,
+                         std::uint64_t max = std::numeric_limits<std::uint64_t>::max());
+// A finite decimal number of seconds in (0, max]: "2", "0.25", "1e-3".
+double parse_seconds(const std::string& text, const std::string& what, double max);
+
+// "min..max" as the messages and --help print a range.
+std::string range_text(std::int64_t min, std::int64_t max);
+std::string range_text(std::uint64_t min, std::uint64_t max);
+
+// `text` made safe for a one-line message: control characters (a newline in
+// an argument) become '?', and text beyond `limit` characters becomes "…".
+std::string one_line(const std::string& text, std::size_t limit = 200);
 
 // Registered scenarios matching any of the globs (all when none), by name.
 // A glob that matches nothing is an error naming `list_command`.
 std::vector<const ScenarioInfo*> select(const std::vector<std::string>& patterns,
                                         const std::string& list_command = "tangle list");
 
-// NAME=VALUE items; NAME must be declared by a selected scenario.
+// NAME=VALUE items; NAME must be declared by a selected scenario, VALUE an
+// int64 within the range of every selected scenario that declares NAME, and
+// every selected scenario's thread count from its effective parameters within
+// 1..kMaxScenarioThreads (check_params).
 Params::Map parse_params(const std::vector<std::string>& items,
                          const std::vector<const ScenarioInfo*>& selected);
+
+// Parameter overrides for one scenario, from --param (`source` "--param") or a
+// replay token ("replay token parameter"): each declared name within its
+// range, and the thread count they give within 1..kMaxScenarioThreads.
+void check_params(const ScenarioInfo& info, const Params::Map& overrides, const std::string& source);
 
 // Expected finding kinds by scenario name, as read from an --expect file.
 using Expectations = std::map<std::string, std::vector<report::FindingKind>>;
 
 // --expect FILE: lines "name: kind[,kind]" or "name: none"; '#' starts a comment.
+// FILE must be a readable regular file (a directory is an error, not empty).
 Expectations read_expect_file(const std::string& path);
 
 // When `expectations` names `scenario`: its kinds replace result.expected and

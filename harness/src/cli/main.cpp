@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
@@ -60,25 +62,30 @@ void add_run_options(CLI::App* app, CommonOptions& o) {
   app->add_option("--engine", o.engine, "Engine: controlled | stress (real threads) | relacy (tangle-relacy)")
       ->capture_default_str();
   app->add_option("--strategy", o.strategy, "Controlled engine strategy: random | pct")->capture_default_str();
-  app->add_option("--depth", o.depth, "PCT bug depth D (>= 1)")->capture_default_str();
+  add_int_option(app, "--depth", o.depth, 1, detail::kMaxPctDepth, "PCT bug depth D");
   app->add_option("--granularity", o.granularity,
                   "Controlled engine scheduling points: sync (synchronization operations; Shared<T> "
                   "accesses too once a data race was seen) | all (every instrumented operation)")
       ->capture_default_str();
-  app->add_option("--seed", o.seed, "Seed; execution i uses a seed derived from (seed, i)")->capture_default_str();
-  o.executions_option =
-      app->add_option("--executions", o.executions, "Executions per scenario (stress default: 200)")
-          ->capture_default_str();
-  app->add_option("--time-budget", o.time_budget, "Seconds per scenario; stops early when spent (0: none)");
-  app->add_option("--max-steps", o.max_steps, "Instrumented operations per execution before it counts as livelock")
-      ->capture_default_str();
+  add_int_option(app, "--seed", o.seed, std::uint64_t{0}, ~std::uint64_t{0},
+                 "Seed; execution i uses a seed derived from (seed, i)");
+  o.executions_option = add_int_option(app, "--executions", o.executions, std::uint64_t{1}, kMaxExecutions,
+                                       "Executions per scenario; stress default: 200");
+  add_seconds_option(app, "--time-budget", kMaxTimeBudgetSeconds, [&o](double s) { o.time_budget = s; },
+                     "Seconds per scenario, stops early when spent; default: none");
+  add_int_option(app, "--max-steps", o.max_steps, std::uint64_t{1}, kMaxSteps,
+                 "Instrumented operations per execution before it counts as livelock");
   app->add_option("--report-dir", o.report_dir, "Where results.json and the other reports go")
       ->capture_default_str();
   app->add_option("--param", o.params, "Scenario parameter NAME=VALUE (repeatable), e.g. threads=3");
   app->add_flag("--quiet,-q", o.quiet, "Print only the summary table");
-  o.jobs_option = app->add_option("--jobs", o.jobs, "Stress engine: worker processes (default: the core count)");
-  app->add_option("--watchdog", o.watchdog_ms, "Stress engine: ms without progress before hang/deadlock")
-      ->capture_default_str();
+  o.jobs_option = add_int_option(app, "--jobs", o.jobs, 1, kMaxJobs, "Stress engine: worker processes")
+                      ->default_str("the core count");
+  // Seconds on the command line, milliseconds inside (the stress engine's unit).
+  add_seconds_option(app, "--watchdog", kMaxWatchdogSeconds,
+                     [&o](double s) { o.watchdog_ms = std::max(1, static_cast<int>(std::lround(s * 1000))); },
+                     "Stress engine: seconds without progress before hang/deadlock")
+      ->default_str("1");
   app->add_flag("--no-race-detection", o.no_race_detection, "Stress engine: skip happens-before on Shared<T>");
   app->add_flag("--no-isolate", o.no_isolate,
                 "Run executions in this process, not in supervised children (a crash or exit of scenario "
@@ -146,18 +153,12 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   if (o.engine != "controlled" && o.engine != "stress")
     throw UsageError("unknown engine '" + o.engine + "' (use: controlled, stress or relacy)");
   const bool stress = o.engine == "stress";
-  if (o.jobs_option->count() > 0 && o.jobs < 1) throw UsageError("--jobs must be at least 1");
   if (!stress && o.jobs > 1)
     throw UsageError("--jobs applies to --engine stress; the controlled engine runs in one process");
-  if (o.watchdog_ms < 1) throw UsageError("--watchdog must be at least 1 ms");
   if (o.strategy != "random" && o.strategy != "pct")
     throw UsageError("unknown strategy '" + o.strategy + "' (use: random or pct)");
-  if (o.depth < 1) throw UsageError("--depth must be at least 1");
   if (o.granularity != "sync" && o.granularity != "all")
     throw UsageError("unknown granularity '" + o.granularity + "' (use: sync or all)");
-  if (o.executions < 1) throw UsageError("--executions must be at least 1");
-  if (o.time_budget < 0) throw UsageError("--time-budget must not be negative");
-  if (o.max_steps < 1) throw UsageError("--max-steps must be at least 1");
   const auto selected = select(o.patterns);
   const auto overrides = parse_params(o.params, selected);
   Expectations expectations;
@@ -274,6 +275,7 @@ int replay_command(const std::string& text, const std::string& report_dir, const
   } catch (const detail::TokenError& e) {
     throw UsageError(e.what());
   }
+  if (const ScenarioInfo* info = find_scenario(token.scenario)) check_params(*info, token.params, "replay token parameter");
   if (!report_dir.empty()) check_report_dir(report_dir);
   detail::install_interrupt_handlers();
   detail::ReplayOutcome outcome;
@@ -345,13 +347,17 @@ int main_impl(int argc, char** argv) {
 }  // namespace tangle::cli
 
 int main(int argc, char** argv) {
+  // Output into a closed pipe (`tangle list | head -1`) just stops: writes
+  // fail with EPIPE instead of a SIGPIPE killing the process (exit 141).
+  std::signal(SIGPIPE, SIG_IGN);
+  using tangle::cli::one_line;
   try {
     return tangle::cli::main_impl(argc, argv);
   } catch (const tangle::cli::UsageError& e) {
-    std::cerr << "tangle: " << e.what() << "\n";
+    std::cerr << "tangle: " << one_line(e.what(), std::string::npos) << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "tangle: internal error: " << e.what() << "\n";
+    std::cerr << "tangle: internal error: " << one_line(e.what(), std::string::npos) << "\n";
     return 3;
   }
 }

@@ -51,6 +51,10 @@ inline int nth_thread(std::uint64_t set, unsigned r) {
 }
 
 std::unique_ptr<Strategy> make_random_strategy();
+// The largest depth the CLI accepts (--depth). A depth far beyond the k
+// decisions of an execution only piles more change points onto the same
+// decisions, and every execution draws and sorts d-1 of them.
+inline constexpr int kMaxPctDepth = 10000;
 // PCT with bug depth `depth` >= 1 (Burckhardt, Kothari, Musuvathi, Nagarakatte,
 // "A Randomized Scheduler with Probabilistic Guarantees of Finding Bugs",
 // ASPLOS 2010).

@@ -61,7 +61,7 @@ tangle::report::RunReport read_report(const fs::path& dir) {
 }
 
 bool expressible(FindingKind k) {
-  return k != FindingKind::lock_order_inversion && k != FindingKind::hang && k != FindingKind::tsan_report;
+  return k != FindingKind::lock_order_inversion && k != FindingKind::tsan_report;
 }
 
 class RelacyScenario : public ::testing::TestWithParam<std::string> {};

@@ -5,14 +5,15 @@
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <thread>
@@ -92,8 +93,11 @@ class ChildObserver final : public IterationObserver {
   Clock::time_point last_beat_;
 };
 
-int child_main(Channel& channel, Progress& progress, pid_t parent, const ScenarioInfo& info,
+int child_main(Channel& channel, Progress& progress, pid_t parent, int stderr_file, const ScenarioInfo& info,
                const Params& params, const Options& options, std::chrono::milliseconds beat) {
+  // What the scenario (or the C++ runtime dying with it) says on stderr goes
+  // to a file the parent reads after the child ended.
+  if (stderr_file >= 0) ::dup2(stderr_file, STDERR_FILENO);
   // Never outlive the parent (PDEATHSIG fires when the forking thread dies);
   // if it already died before prctl, getppid() shows it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -121,15 +125,19 @@ class StopWatcher {
  public:
   explicit StopWatcher(const Progress& progress) : progress_(progress), thread_([this] { loop(); }) {}
   ~StopWatcher() {
-    done_.store(true);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_one();  // at once, not after the rest of a 5 ms pause
     thread_.join();
   }
   int stop_signal() const { return stop_signal_.load(); }
 
  private:
   void loop() {
-    const timespec pause{0, 5'000'000};  // 5 ms
-    while (!done_.load()) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!done_) {
       const auto pid = static_cast<pid_t>(progress_.pid.load());
       if (pid > 0 && stop_signal_.load() == 0) {
         siginfo_t si{};
@@ -139,15 +147,42 @@ class StopWatcher {
           ::kill(pid, SIGKILL);
         }
       }
-      ::nanosleep(&pause, nullptr);
+      wake_.wait_for(lock, std::chrono::milliseconds(5));
     }
   }
 
   const Progress& progress_;
-  std::atomic<bool> done_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;  // guarded by mutex_
   std::atomic<int> stop_signal_{0};
   std::thread thread_;
 };
+
+// Everything the child wrote to stderr (the parent forwards it to its own)
+// and its last non-empty line, for the finding's message.
+struct ChildStderr {
+  std::string text;
+  std::string last_line;
+};
+ChildStderr read_child_stderr(int fd) {
+  ChildStderr out;
+  if (fd < 0) return out;
+  constexpr off_t kMax = 64 * 1024;  // a runaway writer does not flood our stderr
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  const off_t from = size > kMax ? size - kMax : 0;
+  out.text.resize(static_cast<std::size_t>(size - from));
+  const ssize_t n = ::pread(fd, out.text.data(), out.text.size(), from);
+  out.text.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  auto end = out.text.find_last_not_of("\n");
+  if (end != std::string::npos) {
+    const auto begin = out.text.rfind('\n', end);
+    out.last_line = out.text.substr(begin == std::string::npos ? 0 : begin + 1,
+                                    end - (begin == std::string::npos ? 0 : begin + 1) + 1);
+    if (out.last_line.size() > 300) out.last_line = out.last_line.substr(0, 300) + "…";
+  }
+  return out;
+}
 
 std::string stop_signal_name(int sig) {
   switch (sig) {
@@ -164,7 +199,7 @@ std::string stop_signal_name(int sig) {
 SupervisedResult result_of_dead_child(const ScenarioInfo& info, const Params& params, const Options& options,
                                       const Supervision& supervision, const IsolatedOutcome& out,
                                       const Progress& progress, int stop_signal, const std::string& child_error,
-                                      std::chrono::milliseconds elapsed) {
+                                      const std::string& last_words, std::chrono::milliseconds elapsed) {
   SupervisedResult s;
   report::ScenarioResult& r = s.result = detail::empty_result(info, params);
   const std::uint64_t first = first_iteration(options);
@@ -228,6 +263,8 @@ SupervisedResult result_of_dead_child(const ScenarioInfo& info, const Params& pa
         throw std::runtime_error("cannot fork a Relacy child process");
     }
   }
+  if (!last_words.empty() && f.kind == FindingKind::crash)
+    f.message += "; its last line on stderr: \"" + last_words + "\"";
   if (inside && options.scheduler == Scheduler::random)
     f.replay = encode_token({info.name, params.values(), k, options.max_steps});
   else if (inside)
@@ -255,6 +292,9 @@ SupervisedResult run_scenario_isolated(const ScenarioInfo& info, const Params& p
   std::cout.flush();
   std::cerr.flush();
 
+  // memfd: nothing on disk to clean up; -1 (no capture) if unavailable.
+  const int stderr_file = ::memfd_create("tangle-relacy-stderr", MFD_CLOEXEC);
+
   detail::IsolationLimits limits;
   limits.stall_timeout = supervision.watchdog;
   limits.deadline = supervision.deadline;
@@ -265,11 +305,14 @@ SupervisedResult run_scenario_isolated(const ScenarioInfo& info, const Params& p
   {
     StopWatcher watcher(*progress);
     out = detail::run_isolated(
-        [&](Channel& channel) { return child_main(channel, *progress, parent, info, params, options, beat); },
+        [&](Channel& channel) { return child_main(channel, *progress, parent, stderr_file, info, params, options, beat); },
         limits);
     stop_signal = watcher.stop_signal();
   }
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  const ChildStderr child_stderr = read_child_stderr(stderr_file);
+  if (stderr_file >= 0) ::close(stderr_file);
+  std::cerr << child_stderr.text << std::flush;
 
   const detail::Frame* result = nullptr;
   std::string child_error;
@@ -281,7 +324,8 @@ SupervisedResult run_scenario_isolated(const ScenarioInfo& info, const Params& p
   try {
     // A result sent is complete, even if the process then died on its way out.
     if (result != nullptr) s.result = detail::result_from_json(result->payload);
-    else s = result_of_dead_child(info, params, options, supervision, out, *progress, stop_signal, child_error, elapsed);
+    else s = result_of_dead_child(info, params, options, supervision, out, *progress, stop_signal, child_error,
+                                  child_stderr.last_line, elapsed);
   } catch (...) {
     progress->~Progress();
     ::munmap(page, sizeof(Progress));

@@ -117,7 +117,7 @@ TEST(RelacyIsolation, FindingsNameTheWhatAndTheIteration) {
   const fs::path dir = temp_dir("hostile-messages");
   const Command c = hostile(
       "run hostile/null-write hostile/exit-0 hostile/_exit-0 hostile/quick-exit hostile/sigstop hostile/spin-no-ops "
-      "hostile/throws-int hostile/ctor-throws-double hostile/abort -q --watchdog 1 --report-dir " + dir.string());
+      "hostile/throws-int hostile/ctor-throws-double hostile/abort hostile/raw-std-thread -q --watchdog 1 --report-dir " + dir.string());
   EXPECT_EQ(c.exit_code, 0) << c.output;
   std::map<std::string, std::string> message;
   for (const auto& s : read_report(dir).scenarios)
@@ -131,6 +131,12 @@ TEST(RelacyIsolation, FindingsNameTheWhatAndTheIteration) {
       << message["hostile/_exit-0"];
   EXPECT_NE(message["hostile/sigstop"].find("stopped by SIGSTOP"), std::string::npos) << message["hostile/sigstop"];
   EXPECT_NE(message["hostile/spin-no-ops"].find("no progress"), std::string::npos) << message["hostile/spin-no-ops"];
+  // A raw std::thread has no tangle runtime: tangle aborts, and says why on
+  // the child's stderr, which the finding quotes.
+  EXPECT_NE(message["hostile/raw-std-thread"].find("killed by SIGABRT"), std::string::npos)
+      << message["hostile/raw-std-thread"];
+  EXPECT_NE(message["hostile/raw-std-thread"].find("used outside a tangle execution"), std::string::npos)
+      << message["hostile/raw-std-thread"];
   EXPECT_NE(message["hostile/throws-int"].find("of type int"), std::string::npos) << message["hostile/throws-int"];
   EXPECT_NE(message["hostile/ctor-throws-double"].find("of type double"), std::string::npos)
       << message["hostile/ctor-throws-double"];

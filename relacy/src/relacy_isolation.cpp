@@ -43,6 +43,22 @@ struct Progress {
 };
 static_assert(std::atomic<std::int64_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 
+// The Progress page, mapped before the fork so parent and child share it.
+struct SharedPage {
+  SharedPage() {
+    void* p = ::mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("cannot map the Relacy child's progress page");
+    progress = ::new (p) Progress{};
+  }
+  ~SharedPage() {
+    progress->~Progress();
+    ::munmap(progress, sizeof(Progress));
+  }
+  SharedPage(const SharedPage&) = delete;
+  SharedPage& operator=(const SharedPage&) = delete;
+  Progress* progress = nullptr;
+};
+
 enum ExitCall : int { kNoExitCall = 0, kExit = 1, kQuickExit = 2 };
 
 // The child's page, for its exit handlers (one child, one page).
@@ -283,12 +299,10 @@ SupervisedResult result_of_dead_child(const ScenarioInfo& info, const Params& pa
 
 SupervisedResult run_scenario_isolated(const ScenarioInfo& info, const Params& params, const Options& options,
                                        const Supervision& supervision) {
-  void* page = ::mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) throw std::runtime_error("cannot map the Relacy child's progress page");
-  auto* progress = ::new (page) Progress{};
+  const SharedPage page;
+  Progress* const progress = page.progress;
   const pid_t parent = ::getpid();
-  // The child inherits unflushed stream buffers; it ends with _exit, but a
-  // crash report of its own must not repeat ours.
+  // Nothing buffered here may be written twice (by a child that flushes).
   std::cout.flush();
   std::cerr.flush();
 
@@ -320,20 +334,10 @@ SupervisedResult run_scenario_isolated(const ScenarioInfo& info, const Params& p
     if (f.type == 'R') result = &f;
     if (f.type == 'X') child_error = f.payload;
   }
-  SupervisedResult s;
-  try {
-    // A result sent is complete, even if the process then died on its way out.
-    if (result != nullptr) s.result = detail::result_from_json(result->payload);
-    else s = result_of_dead_child(info, params, options, supervision, out, *progress, stop_signal, child_error,
-                                  child_stderr.last_line, elapsed);
-  } catch (...) {
-    progress->~Progress();
-    ::munmap(page, sizeof(Progress));
-    throw;
-  }
-  progress->~Progress();
-  ::munmap(page, sizeof(Progress));
-  return s;
+  // A result sent is complete, even if the process then died on its way out.
+  if (result != nullptr) return SupervisedResult{detail::result_from_json(result->payload), false, {}};
+  return result_of_dead_child(info, params, options, supervision, out, *progress, stop_signal, child_error,
+                              child_stderr.last_line, elapsed);
 }
 
 }  // namespace tangle::relacy

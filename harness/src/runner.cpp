@@ -2,13 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <sstream>
-#include <stdexcept>
 #include <unordered_map>
 
 #include "rng.hpp"
 #include "source_path.hpp"
-#include "tangle/report/writers.hpp"
 
 namespace tangle::detail {
 namespace {
@@ -80,23 +77,6 @@ std::unique_ptr<Strategy> make_strategy(const RunOptions& options) {
   if (options.strategy == "random") return make_random_strategy();
   if (options.strategy == "pct") return make_pct_strategy(options.depth);
   throw std::invalid_argument("unknown strategy '" + options.strategy + "'");
-}
-
-std::string result_to_json(const report::ScenarioResult& result, const std::string& engine) {
-  report::RunReport run;
-  run.engine = engine;
-  run.strategy = engine;
-  run.scenarios.push_back(result);
-  std::ostringstream out;
-  report::write_json(run, out);
-  return out.str();
-}
-
-report::ScenarioResult result_from_json(const std::string& text) {
-  std::istringstream in(text);
-  report::RunReport run = report::read_json(in);
-  if (run.scenarios.size() != 1) throw std::runtime_error("a child process sent a malformed result");
-  return std::move(run.scenarios.front());
 }
 
 report::Verdict judge(const std::vector<FindingKind>& expected,

@@ -41,14 +41,6 @@ std::unique_ptr<Strategy> make_strategy(const RunOptions& options);
 // runner starts from it.
 report::ScenarioResult empty_result(const ScenarioInfo& info, const Params& params);
 
-// One scenario's result as the JSON text a supervised child process sends its
-// parent (report::write_json of a one-scenario run), and back. Every engine
-// that runs scenarios in children (stress, relacy) uses this pair; `engine`
-// only labels the wrapper. result_from_json throws std::runtime_error when the
-// text does not hold exactly one scenario.
-std::string result_to_json(const report::ScenarioResult& result, const std::string& engine);
-report::ScenarioResult result_from_json(const std::string& text);
-
 report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& params,
                                     const RunOptions& options, const ProgressFn& progress = {});
 

@@ -20,7 +20,8 @@
 
 #include "isolation/isolation.hpp"
 #include "relacy_runner.hpp"
-#include "runner.hpp"  // detail::empty_result, judge, result_to_json / result_from_json
+#include "result_json.hpp"
+#include "runner.hpp"  // detail::empty_result, judge
 
 namespace tangle::relacy {
 namespace {

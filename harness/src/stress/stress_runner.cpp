@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "isolation/isolation.hpp"
+#include "result_json.hpp"
 #include "rng.hpp"
 #include "runner.hpp"
 #include "stress/stress_engine.hpp"

@@ -138,6 +138,11 @@ int child_main(Channel& channel, Progress& progress, pid_t parent, int stderr_fi
 // run_isolated to reap; the child cannot be reaped (its pid reused) between
 // the report and the kill, except by run_isolated's own stall kill, which
 // needs the whole watchdog period to pass first. No allocation after start.
+// TODO(isolation): main's run_isolated now waits with WUNTRACED and reports
+// IsolatedOutcome::stop_signal and KillReason (stopped, deadline, stalled):
+// once this branch is merged, read those, drop this thread (it then races
+// with run_isolated for the stop report) and the elapsed-time deadline test
+// in result_of_dead_child.
 class StopWatcher {
  public:
   explicit StopWatcher(const Progress& progress) : progress_(progress), thread_([this] { loop(); }) {}

@@ -25,7 +25,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <cxxabi.h>
 #include <exception>
 #include <iostream>
 #include <map>
@@ -161,8 +163,9 @@ class RelacyRuntime final : public detail::Runtime {
  public:
   static constexpr int kMaxObjects = 256;
 
-  RelacyRuntime(const ScenarioInfo& info, const Params& params)
-      : info_(info), params_(params),
+  RelacyRuntime(const ScenarioInfo& info, const Params& params, IterationObserver* observer,
+                std::uint64_t first_iteration)
+      : info_(info), params_(params), observer_(observer), first_iteration_(first_iteration),
         storage_(static_cast<unsigned char*>(::operator new(info.size, std::align_val_t(
                                                                          std::max(info.align, alignof(std::max_align_t))))),
                  Freer{std::max(info.align, alignof(std::max_align_t))}) {}
@@ -170,6 +173,17 @@ class RelacyRuntime final : public detail::Runtime {
   // --- iteration lifecycle, called from the Relacy test suite -------------
 
   void begin_iteration() {
+    // Relacy does not expose its iteration number; it is first_iteration_ +
+    // the iterations begun in this pass. A new pass (a new Relacy context, so
+    // a new ctx_seq) is either the first or the history re-run, which starts
+    // again at the iteration that failed — the last one begun.
+    const unsigned seq = rl::ctx().get_ctx_seq();
+    if (seq != ctx_seq_) {
+      next_iteration_ = passes_++ == 0 ? first_iteration_ : iteration_;
+      ctx_seq_ = seq;
+    }
+    iteration_ = next_iteration_++;
+    if (observer_ != nullptr) observer_->iteration_begin(iteration_);
     count_ = 0;
     scenario_ = nullptr;
     pending_ = Pending{};
@@ -180,6 +194,9 @@ class RelacyRuntime final : public detail::Runtime {
       scenario_ = info_.construct(storage_.get(), params_);
     } catch (const std::exception& e) {
       pending_.record(FindingKind::crash, -1, e.what(), Loc{info_.file.c_str(), 0});
+      failed = true;
+    } catch (...) {
+      record_unknown_exception(-1, "the scenario constructor threw an exception");
       failed = true;
     }
     special_ = false;
@@ -195,7 +212,7 @@ class RelacyRuntime final : public detail::Runtime {
                       (std::string("unhandled exception: ") + e.what()).c_str(), Loc{});
       failed = true;
     } catch (...) {
-      pending_.record(FindingKind::crash, index, "unhandled exception of unknown type", Loc{});
+      record_unknown_exception(index, "unhandled exception");
       failed = true;
     }
     // Fail outside the catch block: the C++ runtime's caught-exception stack is
@@ -205,14 +222,26 @@ class RelacyRuntime final : public detail::Runtime {
 
   void end_iteration() {
     special_ = true;
-    scenario_->check();  // a failed check fails the iteration right here
+    bool failed = false;
+    try {
+      scenario_->check();  // a failed check fails the iteration right here
+    } catch (const std::exception& e) {
+      pending_.record(FindingKind::crash, -1, (std::string("check() threw: ") + e.what()).c_str(), Loc{});
+      failed = true;
+    } catch (...) {
+      record_unknown_exception(-1, "check() threw an exception");
+      failed = true;
+    }
+    if (failed) fail("check() threw", Loc{});  // outside the catch block, as in run_thread
     scenario_->~Scenario();
     scenario_ = nullptr;
     destroy_objects();
     special_ = false;
+    if (observer_ != nullptr) observer_->iteration_end();
   }
 
   const Pending& pending() const { return pending_; }
+  std::uint64_t last_iteration() const { return iteration_; }
   std::string object_summary() const;
 
   // --- tangle::detail::Runtime --------------------------------------------
@@ -412,8 +441,23 @@ class RelacyRuntime final : public detail::Runtime {
   // Makes Relacy fail the current iteration. Relacy switches straight back to
   // its main fiber: the scenario thread never resumes.
   void fail(const char* what, Loc loc) {
+    if (observer_ != nullptr) observer_->iteration_end();
     rl::ctx().fail_test(what, rl::test_result_user_assert_failed,
                         rl::debug_info("tangle", loc.file_name(), loc.line()));
+  }
+
+  // Inside a catch (...) block: the exception's type, demangled
+  // ("unhandled exception of type int"). __cxa_demangle allocates with
+  // malloc (not Relacy's operator new) and the text goes to a fixed buffer.
+  void record_unknown_exception(int thread, const char* what) {
+    char text[512];
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    int status = -1;
+    char* name = type != nullptr ? abi::__cxa_demangle(type->name(), nullptr, nullptr, &status) : nullptr;
+    std::snprintf(text, sizeof text, "%s of type %s (not a std::exception)", what,
+                  name != nullptr ? name : (type != nullptr ? type->name() : "unknown"));
+    std::free(name);
+    pending_.record(FindingKind::crash, thread, text, Loc{});
   }
 
   void ensure_waiters(Slot& s, const rl::debug_info& info) {
@@ -454,6 +498,11 @@ class RelacyRuntime final : public detail::Runtime {
 
   const ScenarioInfo& info_;
   const Params& params_;
+  IterationObserver* observer_;
+  std::uint64_t first_iteration_;
+  unsigned ctx_seq_ = 0;  // Relacy context of the pass in progress (0: none yet)
+  int passes_ = 0;
+  std::uint64_t iteration_ = 0, next_iteration_ = 0;
   std::unique_ptr<unsigned char, Freer> storage_;  // the scenario instance
   Scenario* scenario_ = nullptr;
   Slot slots_[kMaxObjects];
@@ -692,9 +741,9 @@ bool relacy_can_report(FindingKind kind) {
     case FindingKind::invariant_violation:
     case FindingKind::livelock:
     case FindingKind::crash:
+    case FindingKind::hang:  // the supervising parent's watchdog (relacy_isolation.hpp)
       return true;
     case FindingKind::lock_order_inversion:  // needs a lock-order graph across a whole run
-    case FindingKind::hang:                  // a stress-engine watchdog verdict
     case FindingKind::tsan_report:           // ThreadSanitizer only
       return false;
   }
@@ -723,6 +772,12 @@ Expressibility expressibility(const ScenarioInfo& info, const Params& params) {
   return e;
 }
 
+std::uint64_t first_iteration(const Options& options) {
+  if (options.scheduler != Scheduler::random) return 1;
+  return options.first_iteration != 0 ? options.first_iteration
+                                      : (options.seed == 0 ? 0 : options.seed - 1) * options.executions + 1;
+}
+
 Outcome run_relacy(const ScenarioInfo& info, const Params& params, const Options& options) {
   const int threads = info.thread_count(params);
   if (threads < 1 || threads > kMaxThreads)
@@ -730,9 +785,6 @@ Outcome run_relacy(const ScenarioInfo& info, const Params& params, const Options
                                 " threads, the Relacy engine simulates 1.." + std::to_string(kMaxThreads));
 
   Outcome out;
-  RelacyRuntime runtime(info, params);
-  g_runtime = &runtime;
-  detail::Runtime* previous = detail::current_runtime_or_null();
 
   rl::ostringstream output;    // malloc-backed: Relacy writes it inside the simulation
   rl::ostringstream progress;  // Relacy's "n% (i/total)" lines, discarded
@@ -744,19 +796,21 @@ Outcome run_relacy(const ScenarioInfo& info, const Params& params, const Options
   p.progress_stream = &progress;
   if (options.scheduler == Scheduler::random) {
     // Relacy seeds iteration i with i and runs [start, iteration_count].
-    const std::uint64_t first = options.first_iteration != 0
-                                    ? options.first_iteration
-                                    : (options.seed == 0 ? 0 : options.seed - 1) * options.executions + 1;
+    const std::uint64_t first = first_iteration(options);
     out.first_iteration = first;
     p.iteration_count = first + options.executions - 1;
     if (first > 1) p.initial_state = std::to_string(first).c_str();
   }
+  RelacyRuntime runtime(info, params, options.observer, out.first_iteration);
+  g_runtime = &runtime;
+  detail::Runtime* previous = detail::current_runtime_or_null();
 
   const auto start = std::chrono::steady_clock::now();
   simulate_n<1>(threads, p);
   out.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   g_runtime = nullptr;
   detail::set_current_runtime(previous);
+  if (options.observer != nullptr) options.observer->iteration_end();
 
   out.failed = p.test_result != rl::test_result_success;
   const std::uint64_t stop = static_cast<std::uint64_t>(p.stop_iteration);
@@ -764,6 +818,11 @@ Outcome run_relacy(const ScenarioInfo& info, const Params& params, const Options
   if (!out.failed) return out;
 
   out.failing_iteration = stop;
+  // The runtime counts iterations itself (for a supervisor, while they run);
+  // it must agree with Relacy, or tokens of crashed iterations would lie.
+  if (runtime.last_iteration() != stop)
+    throw std::logic_error("relacy engine: iteration count " + std::to_string(runtime.last_iteration()) +
+                           " disagrees with Relacy's " + std::to_string(stop));
   out.history = std::string(output.str().c_str());
   const Pending& pending = runtime.pending();
   // Relacy's first output line is the test name, the second its verdict.

@@ -30,6 +30,22 @@ namespace tangle::relacy {
 // Relacy's schedulers (rl::scheduler_type_e).
 enum class Scheduler { random, full, context };
 
+// Told where the simulation is, so a supervisor can name the iteration that
+// killed or wedged the process (relacy_isolation.hpp). Called on the
+// simulation's own OS thread, from inside it: implementations must not
+// allocate with operator new (Relacy's, see the memory rule in
+// relacy_engine.cpp) — write to fixed memory, send allocation-free frames.
+class IterationObserver {
+ public:
+  virtual ~IterationObserver() = default;
+  // Relacy iteration `iteration` starts (before the scenario is constructed).
+  // The failing iteration is begun twice: Relacy re-runs it for its history.
+  virtual void iteration_begin(std::uint64_t iteration) = 0;
+  // The scenario is done with the iteration (check() and destruction passed,
+  // or the iteration failed): Relacy's own code runs until the next begin.
+  virtual void iteration_end() = 0;
+};
+
 struct Options {
   Scheduler scheduler = Scheduler::random;
   // random: executions to run; ignored by the exhaustive full/context schedulers,
@@ -42,6 +58,7 @@ struct Options {
   std::uint64_t first_iteration = 0;
   unsigned context_bound = 1;        // context scheduler: preemption bound
   std::uint64_t max_steps = 100000;  // scheduling points per execution before livelock
+  IterationObserver* observer = nullptr;  // not owned; may be null
 };
 
 // Threads Relacy can simulate: test suites are instantiated for 1..kMaxThreads.
@@ -59,6 +76,11 @@ struct Outcome {
   report::Finding finding;            // when failed
   std::string history;                // Relacy's full output for the failing iteration
 };
+
+// The Relacy iteration number of execution 1: for the random scheduler
+// options.first_iteration, else (seed - 1) * executions + 1; 1 for the
+// exhaustive schedulers.
+std::uint64_t first_iteration(const Options& options);
 
 // Runs `info` with `params` under Relacy. Throws std::invalid_argument when the
 // scenario cannot be simulated (thread count outside 1..kMaxThreads).

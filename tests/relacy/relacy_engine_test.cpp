@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../run_binary.hpp"
+#include "relacy_test_support.hpp"
 #include "runner.hpp"
 #include "tangle/report/writers.hpp"
 #include "tangle/scenario.hpp"
@@ -30,39 +31,14 @@ namespace {
 namespace fs = std::filesystem;
 using tangle::report::FindingKind;
 
-struct Command {
-  int exit_code = -1;
-  std::string output;
-};
+using tangle_relacy_test::Command;
+using tangle_relacy_test::read_report;
+using tangle_relacy_test::temp_dir;
 
-Command run(const std::string& args) {
-  const std::string cmd = std::string(TANGLE_RELACY_BINARY) + " " + args + " 2>&1";
-  Command c;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return c;
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe)) c.output += buf.data();
-  const int status = ::pclose(pipe);
-  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return c;
-}
-
-fs::path temp_dir(const std::string& tag) {
-  std::string safe = tag;
-  std::replace(safe.begin(), safe.end(), '/', '_');
-  const fs::path dir = fs::temp_directory_path() / ("tangle-relacy-test-" + std::to_string(::getpid()) + "-" + safe);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-tangle::report::RunReport read_report(const fs::path& dir) {
-  std::ifstream in(dir / "results.json");
-  return tangle::report::read_json(in);
-}
+Command run(const std::string& args) { return tangle_relacy_test::run_binary(TANGLE_RELACY_BINARY, args); }
 
 bool expressible(FindingKind k) {
-  return k != FindingKind::lock_order_inversion && k != FindingKind::hang && k != FindingKind::tsan_report;
+  return k != FindingKind::lock_order_inversion && k != FindingKind::tsan_report;
 }
 
 class RelacyScenario : public ::testing::TestWithParam<std::string> {};

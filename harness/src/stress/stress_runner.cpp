@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "isolation/isolation.hpp"
+#include "result_json.hpp"
 #include "rng.hpp"
 #include "runner.hpp"
 #include "stress/stress_engine.hpp"
@@ -57,22 +58,8 @@ bool merge_finding(report::ScenarioResult& into, std::unordered_map<std::string,
   return false;
 }
 
-std::string to_json(const report::ScenarioResult& r) {
-  report::RunReport run;
-  run.engine = "stress";
-  run.strategy = "stress";
-  run.scenarios.push_back(r);
-  std::ostringstream out;
-  report::write_json(run, out);
-  return out.str();
-}
-
-report::ScenarioResult from_json(const std::string& text) {
-  std::istringstream in(text);
-  report::RunReport run = report::read_json(in);
-  if (run.scenarios.size() != 1) throw std::runtime_error("stress child sent a malformed result");
-  return std::move(run.scenarios.front());
-}
+std::string to_json(const report::ScenarioResult& r) { return result_to_json(r, "stress"); }
+report::ScenarioResult from_json(const std::string& text) { return result_from_json(text); }
 
 // What the parent learns from one child: its final result, or what it said
 // before it crashed or was killed, plus the finding that explains the end.

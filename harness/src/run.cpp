@@ -15,6 +15,8 @@ RunOutcome run(const std::string& name, const RunSpec& spec) {
   options.seed = spec.seed;
   options.executions = spec.executions;
   options.time_budget_s = spec.time_budget_s;
+  options.isolate = spec.isolate;
+  options.watchdog_s = spec.watchdog_s;
   RunOutcome out;
   out.result = detail::run_scenario(*info, detail::effective_params(*info, spec.params), options);
   out.passed = out.result.verdict == report::Verdict::pass;

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "tangle/report/writers.hpp"
+#include "tangle/run.hpp"
 #include "token.hpp"
 
 namespace {
@@ -276,5 +277,19 @@ void expect_workers_die_with(int sig) {
 
 TEST(Hostile, StressWorkersDieWhenTheParentIsKilled) { expect_workers_die_with(SIGKILL); }
 TEST(Hostile, StressWorkersStopWhenTheParentIsTerminated) { expect_workers_die_with(SIGTERM); }
+
+// The library form (tangle::run, EXPECT_TANGLE_PASS) is supervised too: the
+// test process that calls it survives the scenario's crash, and the crash is
+// the finding that makes a deliberately crashing scenario pass.
+TEST(Hostile, LibraryRunSurvivesACrash) {
+  for (const char* name : {"hostile/null-write", "hostile/exit-0", "hostile/stack-overflow"}) {
+    tangle::RunSpec spec;
+    spec.executions = 200;
+    const tangle::RunOutcome out = tangle::run(name, spec);
+    EXPECT_TRUE(out.passed) << name << ": " << out.summary;
+    ASSERT_FALSE(out.result.findings.empty()) << name;
+    EXPECT_EQ(out.result.findings.front().kind, tangle::report::FindingKind::crash) << name;
+  }
+}
 
 }  // namespace

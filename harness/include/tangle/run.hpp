@@ -16,6 +16,11 @@ struct RunSpec {
   std::uint64_t executions = 10000;
   double time_budget_s = 0;
   Params::Map params;            // overrides of the declared defaults
+  // Executions in supervised child processes: a crash, exit or hang of the
+  // scenario is a finding, and the calling test process survives it. Off:
+  // in this process (a debugger sees the scenario's own stack).
+  bool isolate = true;
+  double watchdog_s = 1;         // no tangle operation this long: a hang finding
 };
 
 struct RunOutcome {

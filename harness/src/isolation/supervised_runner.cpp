@@ -161,6 +161,9 @@ Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const Scen
   } else {
     char address[32];
     std::snprintf(address, sizeof address, "0x%llx", static_cast<unsigned long long>(record.address));
+    const auto ended_process = [](const std::string& call) {
+      return " called " + call + " during the execution: scenario code must not end the process";
+    };
     switch (record.cause) {
       case DeathCause::signal:
         raw.message = where + " was killed by " + signal_description(record.signal) +
@@ -172,15 +175,13 @@ Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const Scen
                       " KiB): unbounded recursion, or frames larger than the stack" + after;
         break;
       case DeathCause::exit:
-        raw.message = where + " called exit(" + std::to_string(record.exit_code) +
-                      ") during the execution: scenario code must not end the process" + after;
+        raw.message = where + ended_process("exit(" + std::to_string(record.exit_code) + ")") + after;
         break;
       case DeathCause::quick_exit:
-        raw.message = where + " called quick_exit() during the execution: scenario code must not end the process" + after;
+        raw.message = where + ended_process("quick_exit()") + after;
         break;
       case DeathCause::underscore_exit:
-        raw.message = where + " called _exit(" + std::to_string(record.exit_code) +
-                      ") during the execution: scenario code must not end the process" + after;
+        raw.message = where + ended_process("_exit(" + std::to_string(record.exit_code) + ")") + after;
         break;
       case DeathCause::terminate:
         raw.message = where + ": " + record.message + after;

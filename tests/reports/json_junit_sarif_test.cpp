@@ -389,7 +389,8 @@ TEST(ReportDir, WritesEveryFormatWithoutLeftovers) {
   write_report_dir(report, dir, root);
   std::set<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir))
-    files.insert(entry.path().filename().string());
+    if (entry.path().filename().string()[0] != '.')  // .tangle/ holds the sets (report_dir.cpp)
+      files.insert(entry.path().filename().string());
   EXPECT_EQ(files, (std::set<std::string>{"results.json", "junit.xml", "results.sarif", "index.html"}));
   std::ifstream in(dir / "results.json");
   expect_same(report, read_json(in));

@@ -6,12 +6,19 @@
 // moment of a kill.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <cstddef>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -286,6 +293,80 @@ TEST(ReportDirSet, AdoptsTheFilesOfAnOlderVersion) {
   for (const char* name : kSetFiles) EXPECT_TRUE(fs::is_symlink(dir / name)) << name;
   expect_only_the_published_set(dir);
   fs::remove_all(dir);
+}
+
+// From now on in this process, system call `nr` fails with `err` when its
+// third argument has a bit of `mask` set (a seccomp filter; x86-64 only).
+// How the tests below make a kernel without O_TMPFILE, or without linkat.
+bool make_syscall_fail(unsigned nr, unsigned mask, int err) {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 2),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[2])),  // low half
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, mask, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (static_cast<unsigned>(err) & SECCOMP_RET_DATA)),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
+
+// Where O_TMPFILE or linkat do not work, the same complete set is written.
+TEST(ReportDirSet, WritesTheSameSetWithoutOTmpfileOrLinkat) {
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "the seccomp filter of this test is for x86-64";
+#endif
+  struct Case {
+    const char* what;
+    unsigned nr, mask;
+    int err;
+  };
+  constexpr unsigned kTmpfileBit = O_TMPFILE & ~O_DIRECTORY;  // O_TMPFILE includes O_DIRECTORY
+  const Case cases[] = {
+      {"filesystem without O_TMPFILE", SYS_openat, kTmpfileBit, EOPNOTSUPP},
+      {"kernel older than O_TMPFILE", SYS_openat, kTmpfileBit, EISDIR},
+      {"no /proc and no CAP_DAC_READ_SEARCH for linkat", SYS_linkat, ~0u, ENOENT},  // newdirfd != 0
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto dir = testing::temp_dir("fallback");
+    write_report_dir(small_report("before"), dir);
+    const std::string id = "fallback-" + std::to_string(n++);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      if (!make_syscall_fail(c.nr, c.mask, c.err)) ::_exit(2);
+      // The filter works: the call that would have succeeded fails.
+      const std::string probe = (dir / "probe").string();
+      errno = 0;
+      if (c.nr == SYS_openat ? ::openat(AT_FDCWD, dir.c_str(), O_TMPFILE | O_WRONLY, 0600) >= 0
+                             : ::linkat(AT_FDCWD, (dir / "results.json").c_str(), AT_FDCWD,
+                                        probe.c_str(), AT_SYMLINK_FOLLOW) == 0 ||
+                                   errno != c.err)
+        ::_exit(4);
+      try {
+        write_report_dir(big_report(id), dir);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status)) << status;
+    if (WEXITSTATUS(status) == 2) GTEST_SKIP() << "seccomp filters are refused here";
+    ASSERT_NE(WEXITSTATUS(status), 4) << "the seccomp filter did not make the call fail";
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "write_report_dir threw";
+    EXPECT_EQ(set_run_id(dir), id);
+    expect_only_the_published_set(dir);
+    fs::remove_all(dir);
+  }
 }
 
 // ---------------------------------------------------------------- faults

@@ -10,7 +10,10 @@
 //   DIR/index.html     -> .tangle/current/index.html
 //   DIR/.tangle/lock                 flock(2)ed by the writer for its whole write
 //   DIR/.tangle/current -> sets/ID   the one published set
-//   DIR/.tangle/sets/ID/             one set: the four files (ID is fresh per write)
+//   DIR/.tangle/sets/ID/             one set: the four files. ID is fresh per
+//                                    write (make_run_id), not the run_id: one
+//                                    report may be written twice to one DIR,
+//                                    and a caller's run_id may hold any byte
 //   DIR/.tangle/staging/             symlinks being made, renamed away at once
 //
 // A write, with the lock held (rendering is done before, in memory):

@@ -90,20 +90,11 @@ struct ScenarioResult {
   double duration_s = 0;
   std::uint64_t steps = 0;            // scheduling points over all executions
   std::vector<Finding> findings;
-  // False when the scenario stopped before all its requested executions ran
-  // (time budget spent, run interrupted, too many process crashes); then
-  // `incomplete_reason` says why in plain words and `executions` counts only
-  // those that ran.
-  bool complete = true;
-  std::string incomplete_reason;
+  bool complete = true;               // false: stopped before all its executions ran
+  std::string incomplete_reason;      // why (time budget, interruption, crashes)
 };
 
 struct RunReport {
-  // One id per run, carried by every file of the report directory (the
-  // results.json field, a JUnit property, SARIF automationDetails.id, an HTML
-  // meta tag), so a reader can tell that the files belong together.
-  // write_report_dir fills it with make_run_id() when empty.
-  std::string run_id;
   std::string tool = "tangle";
   std::string version;
   std::string engine = "controlled";
@@ -113,13 +104,10 @@ struct RunReport {
   std::uint64_t seed = 0;
   std::string command;                // the command line that produced it
   double duration_s = 0;
-  // "" when the run ran to its end, else the signal that stopped it
-  // ("SIGINT", "SIGTERM").
-  std::string interrupted;
-  // "" or why the run stopped before doing all its work, in plain words
-  // ("the time budget of 10 s was spent").
-  std::string cut_short;
   std::vector<ScenarioResult> scenarios;
+  std::string run_id;                 // one per run, in every file of the set
+  std::string interrupted;            // "" or the signal that stopped the run ("SIGINT")
+  std::string cut_short;              // "" or why the run stopped before doing all its work
 };
 
 }  // namespace tangle::report

@@ -236,7 +236,10 @@ class ReportDir {
       // What a reader sees now, kept by a hard link (a copy where links fail).
       if (::linkat(dir_fd_.get(), file, set.get(), file, AT_SYMLINK_FOLLOW) == 0 || errno == ENOENT) continue;
       std::error_code ec;
-      fs::copy_file(dir_ / file, dir_ / ".tangle/sets" / id / file, ec);
+      if (!fs::copy_file(dir_ / file, dir_ / ".tangle/sets" / id / file, ec) || ec) {
+        discard(id);  // the older files stay as they are
+        fail("file", dir_ / ".tangle/sets" / id / file, ec ? ec.value() : EIO);
+      }
     }
     publish(id, set.get());
     link_names();

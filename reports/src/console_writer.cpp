@@ -22,13 +22,23 @@ std::string seconds(double s) {
   return buf;
 }
 
+// The lines that say the run did not do all its work ("" when it did).
+std::string run_notice(const RunReport& r) {
+  std::string text;
+  if (!r.interrupted.empty())
+    text += "INTERRUPTED by " + r.interrupted + ": the results cover only the work done before it\n";
+  if (!r.cut_short.empty()) text += "CUT SHORT: " + r.cut_short + "; the results are partial\n";
+  return text;
+}
+
 }  // namespace
 
 void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& options) {
   out << "tangle " << r.version << ": " << r.engine << " engine, strategy " << r.strategy;
   if (r.depth > 0) out << " (depth " << r.depth << ")";
   if (!r.granularity.empty()) out << ", " << r.granularity << " granularity";
-  out << ", seed " << r.seed << "\n\n";
+  out << ", seed " << r.seed << "\n";
+  out << run_notice(r) << "\n";
 
   std::size_t name_w = 8, exp_w = 8, found_w = 5;
   for (const auto& s : r.scenarios) {
@@ -44,6 +54,8 @@ void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& 
         << pad(s.first_failure_execution ? std::to_string(*s.first_failure_execution) : "-", 7)
         << pad(seconds(s.duration_s), 8) << to_string(s.verdict);
     if (!s.verdict_reason.empty()) out << " (" << s.verdict_reason << ")";
+    if (!s.complete)
+      out << " [INCOMPLETE" << (s.incomplete_reason.empty() ? "" : ": " + s.incomplete_reason) << "]";
     out << "\n";
   }
 
@@ -86,6 +98,7 @@ void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& 
       }
   }
 
+  if (auto notice = run_notice(r); !notice.empty()) out << "\n" << notice;
   std::size_t passed = 0;
   for (const auto& s : r.scenarios) passed += s.verdict == Verdict::pass;
   out << "\nverdict: " << passed << " of " << r.scenarios.size() << " scenarios as expected";

@@ -192,6 +192,8 @@ h4{font-size:11.5px;font-weight:600;text-transform:uppercase;letter-spacing:.05e
 .badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}
 .badge.pass{color:var(--pass);background:var(--pass-bg)}.badge.fail{color:var(--fail);background:var(--fail-bg)}
 .badge.big{font-size:13px;padding:3px 12px}
+.badge.incomplete{color:#7d4e00;background:#fff8c5;margin-left:4px}
+.banner{margin:14px 0 0;padding:10px 14px;border:1px solid #d4a72c;border-radius:8px;background:#fff8c5;color:#4d2d00}
 .kind{display:inline-block;padding:0 6px;border-radius:4px;background:#eef1f4;color:#32383f;font:12px/1.6 var(--mono);white-space:nowrap;margin:1px 2px 1px 0}
 .kind.bad{background:var(--fail-bg);color:var(--fail)}
 .tag{display:inline-block;padding:0 6px;border-radius:4px;border:1px solid var(--line);color:var(--muted);font-size:11px}
@@ -279,6 +281,10 @@ void Page::head() {
   for (const auto& s : r_.scenarios) failed += s.verdict == Verdict::fail;
   out_ += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out_ += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  // The run_id every file of the report directory carries (writers.hpp).
+  out_ += "<meta name=\"tangle-run-id\" content=\"";
+  esc(r_.run_id);
+  out_ += "\">\n";
   // No network: a restrictive CSP documents (and enforces) self-containment.
   out_ += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
           "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n";
@@ -323,7 +329,18 @@ void Page::header() {
     out_ += "<span>duration <b>" + duration(r_.duration_s) + "</b></span>";
   }
   item("command", r_.command, true);
-  out_ += "</div>\n</header>\n";
+  item("run", r_.run_id, true);
+  out_ += "</div>\n";
+  // The run did not do all its work: say so before anything else is read.
+  auto banner = [&](const std::string& text) {
+    out_ += "<div class=\"banner\" role=\"alert\">";
+    esc(text);
+    out_ += "</div>\n";
+  };
+  if (!r_.interrupted.empty())
+    banner("Interrupted by " + r_.interrupted + ": the results cover only the work done before it.");
+  if (!r_.cut_short.empty()) banner("Cut short: " + r_.cut_short + "; the results are partial.");
+  out_ += "</header>\n";
 }
 
 void Page::filters() {
@@ -390,7 +407,15 @@ void Page::summary_table() {
               std::string(to_string(k)) + (n > 1 ? " \xC3\x97" + std::to_string(n) : "") + "</span>";
     }
     out_ += "</td><td><span class=\"badge " + std::string(to_string(s.verdict)) + "\">" +
-            std::string(to_string(s.verdict)) + "</span></td>";
+            std::string(to_string(s.verdict)) + "</span>";
+    if (!s.complete) {
+      out_ += "<span class=\"badge incomplete\" title=\"";
+      esc(s.incomplete_reason);
+      out_ += "\">incomplete</span><div class=\"params\">";
+      esc(s.incomplete_reason);
+      out_ += "</div>";
+    }
+    out_ += "</td>";
     out_ += "<td class=\"num\">" + std::to_string(s.executions) + "</td><td class=\"num\">";
     out_ += s.first_failure_execution ? std::to_string(*s.first_failure_execution)
                                       : "<span class=\"faint\">\xE2\x80\x94</span>";

@@ -87,12 +87,18 @@ Finding finding_from_json(const ordered_json& j) {
   return f;
 }
 
+// "" is written as null: "interrupted": null reads as "it was not".
+ordered_json string_or_null(const std::string& text) {
+  return text.empty() ? ordered_json() : ordered_json(text);
+}
+
 }  // namespace
 
 void write_json(const RunReport& r, std::ostream& out) {
   ordered_json j;
   j["tool"] = r.tool;
   j["version"] = r.version;
+  j["run_id"] = r.run_id;
   j["engine"] = r.engine;
   j["strategy"] = r.strategy;
   if (r.depth > 0) j["depth"] = r.depth;
@@ -100,6 +106,8 @@ void write_json(const RunReport& r, std::ostream& out) {
   j["seed"] = r.seed;
   j["command"] = r.command;
   j["duration_s"] = r.duration_s;
+  j["interrupted"] = string_or_null(r.interrupted);
+  j["cut_short"] = string_or_null(r.cut_short);
   auto& scenarios = j["scenarios"] = ordered_json::array();
   for (const auto& s : r.scenarios) {
     ordered_json js;
@@ -115,6 +123,8 @@ void write_json(const RunReport& r, std::ostream& out) {
         s.first_failure_execution ? ordered_json(*s.first_failure_execution) : ordered_json();
     js["duration_s"] = s.duration_s;
     js["steps"] = s.steps;
+    js["complete"] = s.complete;
+    if (!s.complete) js["incomplete_reason"] = s.incomplete_reason;
     auto& findings = js["findings"] = ordered_json::array();
     for (const auto& f : s.findings) findings.push_back(to_json(f));
     scenarios.push_back(std::move(js));
@@ -130,6 +140,7 @@ RunReport read_json(std::istream& in) {
     RunReport r;
     r.tool = j.at("tool").get<std::string>();
     r.version = get_or<std::string>(j, "version", "");
+    r.run_id = get_or<std::string>(j, "run_id", "");
     r.engine = j.at("engine").get<std::string>();
     r.strategy = get_or<std::string>(j, "strategy", "");
     r.depth = get_or<int>(j, "depth", 0);
@@ -137,6 +148,8 @@ RunReport read_json(std::istream& in) {
     r.seed = get_or<std::uint64_t>(j, "seed", 0);
     r.command = get_or<std::string>(j, "command", "");
     r.duration_s = get_or<double>(j, "duration_s", 0);
+    r.interrupted = get_or<std::string>(j, "interrupted", "");
+    r.cut_short = get_or<std::string>(j, "cut_short", "");
     for (const auto& js : j.at("scenarios")) {
       ScenarioResult s;
       s.name = js.at("name").get<std::string>();
@@ -154,6 +167,8 @@ RunReport read_json(std::istream& in) {
         s.first_failure_execution = it->get<std::uint64_t>();
       s.duration_s = get_or<double>(js, "duration_s", 0);
       s.steps = get_or<std::uint64_t>(js, "steps", 0);
+      s.complete = get_or<bool>(js, "complete", true);
+      s.incomplete_reason = get_or<std::string>(js, "incomplete_reason", "");
       for (const auto& f : js.at("findings")) s.findings.push_back(finding_from_json(f));
       r.scenarios.push_back(std::move(s));
     }

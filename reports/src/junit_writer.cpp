@@ -6,8 +6,14 @@
 //     <testsuite name=FAMILY tests failures errors skipped time>
 //                                      the scenarios of one family, in report
 //                                      order ("counter" for "counter/locked")
-//       <properties>                   RunReport settings: version, engine,
-//                                      strategy, depth, seed, command
+//       <properties>                   RunReport settings: run_id, version,
+//                                      engine, strategy, depth, seed, command;
+//                                      interrupted / cut_short when set; one
+//                                      "incomplete" property ("NAME: reason")
+//                                      per scenario of the family that did not
+//                                      run all its executions (properties, not
+//                                      testcase children: the JUnit schema
+//                                      Jenkins uses allows none there)
 //       <testcase name=NAME classname=FAMILY time>   ScenarioResult
 //         <failure message=REASON type=KIND>         verdict == fail; the body
 //                                      lists every Finding (summary, replay)
@@ -121,12 +127,17 @@ void write_junit(const RunReport& r, std::ostream& os) {
     attr(out, "skipped", "0");
     attr(out, "time", seconds(family_time));
     out += ">\n    <properties>\n";
+    property(out, "run_id", r.run_id);
     property(out, "version", r.version);
     property(out, "engine", r.engine);
     property(out, "strategy", r.strategy);
     if (r.depth > 0) property(out, "depth", std::to_string(r.depth));
     property(out, "seed", std::to_string(r.seed));
     if (!r.command.empty()) property(out, "command", r.command);
+    if (!r.interrupted.empty()) property(out, "interrupted", r.interrupted);
+    if (!r.cut_short.empty()) property(out, "cut_short", r.cut_short);
+    for (const auto* s : list)
+      if (!s->complete) property(out, "incomplete", s->name + ": " + s->incomplete_reason);
     out += "    </properties>\n";
     for (const auto* s : list) {
       out += "    <testcase";

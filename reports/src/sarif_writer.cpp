@@ -7,11 +7,21 @@
 //       rules[i]                          FindingKind i (all kinds, in enum
 //                                         order, so ruleIndex == enum value);
 //                                         fullDescription = explain(kind)
-//     invocations[0]                      the command line; one
+//     automationDetails.id                "tangle/ENGINE/RUN_ID": GitHub reads
+//                                         the part up to the last '/' as the
+//                                         category (stable across runs, so
+//                                         alerts are tracked) and the rest as
+//                                         this run (RunReport::run_id)
+//     invocations[0]                      the command line;
+//                                         executionSuccessful = false when
+//                                         the run was interrupted (and the
+//                                         signal as exitSignalName); one
 //                                         toolExecutionNotification per
 //                                         scenario that failed without a
 //                                         finding to attach (an expected bug
-//                                         that was missed)
+//                                         that was missed), one "warning"
+//                                         when the run was cut short and one
+//                                         per incomplete scenario
 //     properties                          engine, strategy, depth, seed
 //     results[]                           one per distinct Finding
 //       ruleId / ruleIndex                Finding::kind
@@ -292,7 +302,17 @@ void write_sarif(const RunReport& report, std::ostream& out, const fs::path& sou
                                {"properties", {{"scenario", s.name}}}});
   }
 
-  ordered_json invocation = {{"executionSuccessful", true}};
+  if (!report.cut_short.empty())
+    notifications.push_back({{"level", "warning"},
+                             {"message", message("run cut short: " + report.cut_short)}});
+  for (const auto& s : report.scenarios)
+    if (!s.complete)
+      notifications.push_back({{"level", "warning"},
+                               {"message", message(s.name + ": incomplete: " + s.incomplete_reason)},
+                               {"properties", {{"scenario", s.name}}}});
+
+  ordered_json invocation = {{"executionSuccessful", report.interrupted.empty()}};
+  if (!report.interrupted.empty()) invocation["exitSignalName"] = report.interrupted;
   if (!report.command.empty()) invocation["commandLine"] = report.command;
   if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
 
@@ -301,7 +321,7 @@ void write_sarif(const RunReport& report, std::ostream& out, const fs::path& sou
                   {{"name", report.tool.empty() ? "tangle" : report.tool},
                    {"version", report.version.empty() ? "0" : report.version},
                    {"rules", std::move(rules)}}}};
-  run["automationDetails"] = {{"id", "tangle/" + report.engine + "/"}};
+  run["automationDetails"] = {{"id", "tangle/" + report.engine + "/" + report.run_id}};
   if (!uris.root().empty()) {
     auto root = uris.root().generic_string();
     if (root.empty() || root.back() != '/') root += '/';

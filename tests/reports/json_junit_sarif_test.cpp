@@ -52,6 +52,7 @@ void expect_same(const Finding& a, const Finding& b) {
 }
 
 void expect_same(const RunReport& a, const RunReport& b) {
+  EXPECT_EQ(a.run_id, b.run_id);
   EXPECT_EQ(a.tool, b.tool);
   EXPECT_EQ(a.version, b.version);
   EXPECT_EQ(a.engine, b.engine);
@@ -60,6 +61,8 @@ void expect_same(const RunReport& a, const RunReport& b) {
   EXPECT_EQ(a.seed, b.seed);
   EXPECT_EQ(a.command, b.command);
   EXPECT_DOUBLE_EQ(a.duration_s, b.duration_s);
+  EXPECT_EQ(a.interrupted, b.interrupted);
+  EXPECT_EQ(a.cut_short, b.cut_short);
   ASSERT_EQ(a.scenarios.size(), b.scenarios.size());
   for (std::size_t i = 0; i < a.scenarios.size(); ++i) {
     const auto &x = a.scenarios[i], &y = b.scenarios[i];
@@ -74,6 +77,8 @@ void expect_same(const RunReport& a, const RunReport& b) {
     EXPECT_EQ(x.first_failure_execution, y.first_failure_execution);
     EXPECT_DOUBLE_EQ(x.duration_s, y.duration_s);
     EXPECT_EQ(x.steps, y.steps);
+    EXPECT_EQ(x.complete, y.complete);
+    EXPECT_EQ(x.incomplete_reason, y.incomplete_reason);
     ASSERT_EQ(x.findings.size(), y.findings.size());
     for (std::size_t j = 0; j < x.findings.size(); ++j) expect_same(x.findings[j], y.findings[j]);
   }
@@ -102,6 +107,7 @@ json sarif_of(const RunReport& r, const std::filesystem::path& root = {}) {
 
 TEST(JsonReport, RoundTripKeepsEveryField) {
   auto original = valid_utf8_sample();
+  original.run_id = "run-1";
   std::stringstream text;
   write_json(original, text);
   auto back = read_json(text);
@@ -378,13 +384,17 @@ TEST(SarifReport, DeadlockCycleAndTsanStacks) {
 TEST(ReportDir, WritesEveryFormatWithoutLeftovers) {
   auto dir = testing::temp_dir("dir") / "nested" / "tangle-report";
   auto root = testing::make_source_root();
-  write_report_dir(valid_utf8_sample(), dir, root);
+  auto report = valid_utf8_sample();
+  report.run_id = "run-dir";
+  write_report_dir(report, dir, root);
   std::set<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir))
     files.insert(entry.path().filename().string());
-  EXPECT_EQ(files, (std::set<std::string>{"results.json", "junit.xml", "results.sarif", "index.html"}));
+  // .tangle/ holds the sets the four names point into (report_dir.cpp).
+  EXPECT_EQ(files, (std::set<std::string>{".tangle", "results.json", "junit.xml", "results.sarif",
+                                          "index.html"}));
   std::ifstream in(dir / "results.json");
-  expect_same(valid_utf8_sample(), read_json(in));
+  expect_same(report, read_json(in));
   std::filesystem::remove_all(dir.parent_path().parent_path());
   std::filesystem::remove_all(root);
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -14,6 +15,7 @@
 
 #include "controlled/engine.hpp"
 #include "exceptions.hpp"
+#include "isolation/isolation.hpp"
 
 namespace tangle::detail {
 
@@ -39,6 +41,16 @@ void ChildRecordMapping::reset() {
 namespace crash_capture {
 namespace {
 
+// The handlers' own accesses are not the harness's races to report: they run
+// on whichever thread the signal hit, and they read the record a foreign
+// thread wrote just before its hand-over (ordered by the signal, which TSan
+// does not model).
+#if defined(__clang__) || defined(__SANITIZE_THREAD__)
+#define TANGLE_HANDLER __attribute__((no_sanitize("thread")))
+#else
+#define TANGLE_HANDLER
+#endif
+
 constexpr int kDeathExitCode = 86;  // the parent reads the record, not this
 
 ChildRecord* g_record = nullptr;
@@ -63,7 +75,7 @@ void copy_message(const char* text) {
 
 // The one way an armed child dies of its scenario's doing (async-signal-safe
 // up to the engine's snapshot, which is too).
-[[noreturn]] void die(DeathCause cause, int sig, std::uint64_t address, int exit_code, const char* message) {
+[[noreturn]] TANGLE_HANDLER void die(DeathCause cause, int sig, std::uint64_t address, int exit_code, const char* message) {
   ChildRecord& r = *g_record;
   const pid_t tid = this_tid();
   int expected = 0;
@@ -83,7 +95,7 @@ void copy_message(const char* text) {
     // Only the engine thread sees a consistent engine: hand over, then wait.
     r.request.store(static_cast<std::int32_t>(cause), std::memory_order_relaxed);
     g_dying.store(0);
-    ::syscall(SYS_tgkill, ::getpid(), g_engine_tid, report_signal());
+    ::syscall(SYS_tgkill, ::getpid(), g_engine_tid, report_signal());  // SI_TKILL from ourselves
     for (;;) ::pause();
   }
   r.death_state.store(1, std::memory_order_release);
@@ -92,7 +104,14 @@ void copy_message(const char* text) {
   exit_group(kDeathExitCode);
 }
 
-void on_fatal_signal(int sig, siginfo_t* info, void*) {
+void on_report_signal(int, siginfo_t*, void*);
+
+TANGLE_HANDLER void on_fatal_signal(int sig, siginfo_t* info, void* context) {
+  // The parent's request (kill(2) of SIGSYS, see report_signal) or a
+  // foreign thread's hand-over (tgkill from this process), not a fault.
+  if (sig == report_signal() && info != nullptr && (info->si_code == SI_USER || info->si_code == SI_TKILL) &&
+      (info->si_pid == ::getppid() || (info->si_pid == ::getpid() && g_record->cause != DeathCause::none)))
+    return on_report_signal(sig, info, context);
   const void* address = info != nullptr ? info->si_addr : nullptr;
   if (g_record->in_execution.load(std::memory_order_relaxed) == 0) {
     // Not the scenario's doing (the harness between executions): die by the
@@ -101,8 +120,9 @@ void on_fatal_signal(int sig, siginfo_t* info, void*) {
     ::raise(sig);
     return;
   }
-  if ((sig == SIGSEGV || sig == SIGBUS) && this_tid() == g_engine_tid) {
-    const int thread = g_engine->stack_overflowed(address);
+  const ControlledEngine* engine = g_engine;
+  if ((sig == SIGSEGV || sig == SIGBUS) && this_tid() == g_engine_tid && engine != nullptr) {
+    const int thread = engine->stack_overflowed(address);
     if (thread >= 0) {
       g_record->overflow_thread = thread;
       die(DeathCause::stack_overflow, sig, reinterpret_cast<std::uintptr_t>(address), 0, nullptr);
@@ -112,7 +132,7 @@ void on_fatal_signal(int sig, siginfo_t* info, void*) {
 }
 
 // The parent asks (hang, stopped), or a foreign thread handed its death over.
-void on_report_signal(int, siginfo_t*, void*) {
+TANGLE_HANDLER void on_report_signal(int, siginfo_t*, void*) {
   ChildRecord& r = *g_record;
   const auto cause = static_cast<DeathCause>(r.request.load(std::memory_order_relaxed));
   if (r.cause != DeathCause::none) {
@@ -128,7 +148,7 @@ void on_report_signal(int, siginfo_t*, void*) {
       0, nullptr);
 }
 
-void on_tick(int) {
+TANGLE_HANDLER void on_tick(int) {
   g_record->ticks.fetch_add(1, std::memory_order_relaxed);
   if (const ControlledEngine* engine = g_engine) g_record->steps.store(engine->steps_in_progress(), std::memory_order_relaxed);
 }
@@ -157,6 +177,7 @@ void on_quick_exit_hook() {
 
 int tick_signal() { return SIGRTMIN + 3; }
 
+
 void install(int sig, void (*handler)(int, siginfo_t*, void*), int extra_flags) {
   struct sigaction sa {};
   sa.sa_sigaction = handler;
@@ -167,15 +188,20 @@ void install(int sig, void (*handler)(int, siginfo_t*, void*), int extra_flags) 
 
 }  // namespace
 
-int report_signal() { return SIGRTMIN + 4; }
+// SIGSYS, sent with kill(2) by the parent (si_code SI_USER): ThreadSanitizer
+// delivers the synchronous signals (SIGSEGV … SIGSYS) at once, but defers
+// every other one to its next interceptor — which a spin without operations
+// never reaches. A SIGSYS of the scenario's own (seccomp, raise) is still a
+// fatal signal: it does not come from the parent.
+int report_signal() { return SIGSYS; }
 
-void arm(ChildRecord& record, const ControlledEngine& engine, std::chrono::milliseconds tick) {
+void arm(ChildRecord& record, const ControlledEngine* engine, std::chrono::milliseconds tick) {
   if (g_record == &record && g_engine_tid == this_tid()) {
-    g_engine = &engine;  // the next scenario's engine; the handlers stay
+    g_engine = engine;  // the next scenario's engine; the handlers stay
     return;
   }
   g_record = &record;
-  g_engine = &engine;
+  g_engine = engine;
   g_engine_tid = this_tid();
 
   // An alternate stack: a fiber that overflowed its own cannot run a handler.
@@ -188,7 +214,6 @@ void arm(ChildRecord& record, const ControlledEngine& engine, std::chrono::milli
     ::sigaltstack(&ss, nullptr);
   }
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS}) install(sig, on_fatal_signal, 0);
-  install(report_signal(), on_report_signal, 0);
   {
     struct sigaction sa {};
     sa.sa_handler = on_tick;
@@ -200,6 +225,8 @@ void arm(ChildRecord& record, const ControlledEngine& engine, std::chrono::milli
   ::at_quick_exit(on_quick_exit_hook);
   std::set_terminate(on_terminate);
 
+  armed_record.store(&record, std::memory_order_relaxed);
+  if (tick.count() <= 0) return;
   sigevent ev{};
   ev.sigev_notify = SIGEV_THREAD_ID;
   ev.sigev_signo = tick_signal();
@@ -211,10 +238,37 @@ void arm(ChildRecord& record, const ControlledEngine& engine, std::chrono::milli
     spec.it_interval.tv_nsec = spec.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
     ::timer_settime(g_timer, 0, &spec, nullptr);
   }
-  armed_record.store(&record, std::memory_order_relaxed);
 }
 
 void forget_engine() { g_engine = nullptr; }
+
+std::string describe_death(const ChildRecord& r, const std::string& where, const std::string& after,
+                           std::size_t stack_bytes) {
+  const auto ended_process = [&](const std::string& call) {
+    return where + " called " + call + " during the execution: scenario code must not end the process" + after;
+  };
+  char address[32];
+  std::snprintf(address, sizeof address, "0x%llx", static_cast<unsigned long long>(r.address));
+  switch (r.cause) {
+    case DeathCause::signal:
+      return where + " was killed by " + signal_description(r.signal) +
+             (r.signal == SIGSEGV || r.signal == SIGBUS ? std::string(" at address ") + address : "") +
+             (r.signal == SIGABRT ? " (abort(), a failed assert or a fatal library error)" : "") + after;
+    case DeathCause::stack_overflow:
+      return where + " overflowed its stack (" + std::to_string(stack_bytes / 1024) +
+             " KiB): unbounded recursion, or frames larger than the stack" + after;
+    case DeathCause::exit: return ended_process("exit(" + std::to_string(r.exit_code) + ")");
+    case DeathCause::quick_exit: return ended_process("quick_exit()");
+    case DeathCause::underscore_exit: return ended_process("_exit(" + std::to_string(r.exit_code) + ")");
+    case DeathCause::terminate: return where + ": " + r.message + after;
+    case DeathCause::stopped:
+      return where + " stopped the process with " + signal_name(r.signal) + "; it was continued and ended" + after;
+    case DeathCause::foreign_thread: return std::string(r.message) + after;
+    case DeathCause::hang: return where + " made no tangle operation for the watchdog's period" + after;
+    case DeathCause::none: break;
+  }
+  return where + " ended its process" + after;
+}
 
 // _exit/_Exit from scenario code (the link wraps them, see below).
 [[noreturn]] void underscore_exit(int code) { die(DeathCause::underscore_exit, 0, 0, code, nullptr); }

@@ -29,6 +29,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include "controlled/snapshot.hpp"
 
@@ -100,14 +101,17 @@ class ChildRecordMapping {
 
 namespace crash_capture {
 
-// The signal the parent sends to ask a child for a report (SIGRTMIN+4).
+// The signal the parent sends to ask a child for a report (SIGSYS, see
+// crash_capture.cpp for why).
 int report_signal();
 
 // In the child, before its executions: installs the handlers (alternate
 // signal stack, fatal signals, exit hooks, terminate handler, the report
 // signal, a `tick` timer for the watchdog's progress counter). Again with the
 // same record: only the engine they copy from changes (the next scenario's).
-void arm(ChildRecord& record, const ControlledEngine& engine, std::chrono::milliseconds tick);
+// `engine` may be null (the stress engine: exits and signals are recorded,
+// nothing is copied); `tick` 0: no timer (nobody watches progress).
+void arm(ChildRecord& record, const ControlledEngine* engine, std::chrono::milliseconds tick);
 // The armed engine is about to be destroyed: the handlers stop reading it.
 void forget_engine();
 
@@ -135,6 +139,13 @@ class ExecutionScope {
 // no_runtime() in an armed child: a primitive used where tangle has no
 // runtime (a raw std::thread). Returns only when not armed.
 void primitive_without_runtime();
+// The words for a recorded death (record.death_state == 2), the same on every
+// engine: "<where> was killed by SIGSEGV (segmentation fault) at address
+// 0x0<after>", "<where> called exit(0) during the execution: …". `where`
+// names who did it ("thread 1", "check()"); `after` is appended.
+std::string describe_death(const ChildRecord& record, const std::string& where, const std::string& after,
+                           std::size_t stack_bytes);
+
 // _exit() or _Exit() called during an execution of an armed child.
 [[noreturn]] void underscore_exit(int code);
 

@@ -159,37 +159,7 @@ Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const Scen
         throw std::runtime_error("cannot fork a process for the scenario's executions");
     }
   } else {
-    char address[32];
-    std::snprintf(address, sizeof address, "0x%llx", static_cast<unsigned long long>(record.address));
-    const auto ended_process = [](const std::string& call) {
-      return " called " + call + " during the execution: scenario code must not end the process";
-    };
     switch (record.cause) {
-      case DeathCause::signal:
-        raw.message = where + " was killed by " + signal_description(record.signal) +
-                      (record.signal == SIGSEGV || record.signal == SIGBUS ? std::string(" at address ") + address : "") +
-                      (record.signal == SIGABRT ? " (abort(), a failed assert or a fatal library error)" : "") + after;
-        break;
-      case DeathCause::stack_overflow:
-        raw.message = where + " overflowed its stack (" + std::to_string(options.engine.stack_size / 1024) +
-                      " KiB): unbounded recursion, or frames larger than the stack" + after;
-        break;
-      case DeathCause::exit:
-        raw.message = where + ended_process("exit(" + std::to_string(record.exit_code) + ")") + after;
-        break;
-      case DeathCause::quick_exit:
-        raw.message = where + ended_process("quick_exit()") + after;
-        break;
-      case DeathCause::underscore_exit:
-        raw.message = where + ended_process("_exit(" + std::to_string(record.exit_code) + ")") + after;
-        break;
-      case DeathCause::terminate:
-        raw.message = where + ": " + record.message + after;
-        break;
-      case DeathCause::stopped:
-        raw.message = where + " stopped the process with " + signal_name(record.signal) +
-                      "; it was continued and ended" + after;
-        break;
       case DeathCause::foreign_thread:
         raw.message = std::string(record.message) +
                       (current >= 0 ? " (while " + thread_display_name(current) + " ran" + after + ")" : "");
@@ -213,7 +183,8 @@ Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const Scen
                       (threads.empty() ? "" : " — " + threads);
         break;
       }
-      case DeathCause::none:
+      default:
+        raw.message = crash_capture::describe_death(record, where, after, options.engine.stack_size);
         break;
     }
   }
@@ -391,7 +362,7 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
         hooks.on_engine = [&](const ControlledEngine& engine) {
           // Re-armed for each scenario's engine (the handlers stay; the
           // engine they copy from changes).
-          crash_capture::arm(record, engine, tick_for(options.watchdog_s));
+          crash_capture::arm(record, &engine, tick_for(options.watchdog_s));
         };
         hooks.on_new_finding = [&](const report::Finding& f, std::uint64_t signature) {
           ch.send('F', finding_frame(f, signature));
@@ -554,7 +525,7 @@ ReplayOutcome replay_supervised(const ReplayToken& token, double watchdog_s) {
   const auto body = [&](Channel& ch) {
     try {
       const ReplayOutcome out = replay_here(token, [&](const ControlledEngine& engine) {
-        crash_capture::arm(record, engine, tick_for(watchdog_s));
+        crash_capture::arm(record, &engine, tick_for(watchdog_s));
       });
       report::RunReport run;
       run.scenarios.push_back(out.result);

@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "isolation/crash_capture.hpp"
 #include "isolation/isolation.hpp"
 #include "result_json.hpp"
 #include "rng.hpp"
@@ -64,7 +65,7 @@ report::ScenarioResult from_json(const std::string& text) { return result_from_j
 // What the parent learns from one child: its final result, or what it said
 // before it crashed or was killed, plus the finding that explains the end.
 report::ScenarioResult result_of_child(const ScenarioInfo& info, const Params& params,
-                                       const IsolatedOutcome& out) {
+                                       const IsolatedOutcome& out, const ChildRecord& record) {
   const Frame* last_result = nullptr;
   const Frame* last_snapshot = nullptr;
   std::uint64_t begun = 0;
@@ -84,6 +85,15 @@ report::ScenarioResult result_of_child(const ScenarioInfo& info, const Params& p
   r.executions = std::max(r.executions, begun);
   report::Finding f;
   f.first_execution = std::max<std::uint64_t>(begun, 1);
+  if (record.death_state.load() == 2 && record.cause != DeathCause::none && out.reason != IsolatedOutcome::KillReason::interrupted) {
+    // The child's handler said what ended it (crash_capture.hpp).
+    f.kind = FindingKind::crash;
+    f.first_execution = record.execution.load() + 1;
+    r.executions = std::max(r.executions, f.first_execution);
+    f.message = crash_capture::describe_death(record, record.in_engine_thread ? "the scenario" : "a scenario thread", "",
+                                              0) +
+                " (execution " + std::to_string(f.first_execution) + " of the batch)";
+  } else
   switch (out.end) {
     case IsolatedOutcome::End::signaled:
       f.kind = FindingKind::crash;
@@ -167,7 +177,10 @@ report::ScenarioResult run_stress_batch(const ScenarioInfo& info, const Params& 
       break;
     if (hooks.on_tick) hooks.on_tick(i + 1);
     tsan::start_capture();
-    const StressExecution& exec = engine->run(mix_seed(batch_seed, i));
+    const StressExecution& exec = [&]() -> const StressExecution& {
+      crash_capture::ExecutionScope scope(i);  // an exit or a fault now is the scenario's doing
+      return engine->run(mix_seed(batch_seed, i));
+    }();
     tsan::stop_capture();
     r.steps += exec.operations;
     // ThreadSanitizer's own reports (tsan preset), as findings of this scenario.
@@ -203,8 +216,13 @@ report::ScenarioResult run_scenario_stress(const ScenarioInfo& info, const Param
   std::vector<report::ScenarioResult> parts;
   if (options.isolate) {
     std::vector<std::function<int(Channel&)>> fns;
+    std::vector<std::unique_ptr<ChildRecordMapping>> records;  // one per child, shared with it
+    for (int j = 0; j < jobs; ++j) records.push_back(std::make_unique<ChildRecordMapping>(0, 0, 0));
     for (int j = 0; j < jobs; ++j) {
       fns.push_back([&, j](Channel& ch) {
+        // Exits and fatal signals are recorded and end the process at once
+        // (no atexit handlers, no TSan finalizer); nothing is copied.
+        crash_capture::arm(records[static_cast<std::size_t>(j)]->record(), nullptr, std::chrono::milliseconds(0));
         auto last_beat = Clock::now();
         bool parent_gone = false;
         BatchHooks hooks;
@@ -234,8 +252,9 @@ report::ScenarioResult run_scenario_stress(const ScenarioInfo& info, const Param
           static_cast<std::int64_t>(options.time_budget_s * 1000) +
           std::max<std::int64_t>(options.execution_timeout_ms, 0) + 2LL * options.watchdog_ms +
           5000);
-    for (const IsolatedOutcome& out : run_isolated(fns, limits))
-      parts.push_back(result_of_child(info, params, out));
+    const std::vector<IsolatedOutcome> outcomes = run_isolated(fns, limits);
+    for (std::size_t j = 0; j < outcomes.size(); ++j)
+      parts.push_back(result_of_child(info, params, outcomes[j], records[j]->record()));
   } else {
     parts.resize(static_cast<std::size_t>(jobs));
     std::vector<std::thread> threads;

@@ -262,13 +262,15 @@ std::string describe_death(const ChildRecord& r, const std::string& where, const
     case DeathCause::underscore_exit: return ended_process("_exit(" + std::to_string(r.exit_code) + ")");
     case DeathCause::terminate: return where + ": " + r.message + after;
     case DeathCause::stopped:
-      return where + " stopped the process with " + signal_name(r.signal) + "; it was continued and ended" + after;
+      return where + " stopped the process with " + signal_name(r.signal) + "; tangle ended it" + after;
     case DeathCause::foreign_thread: return std::string(r.message) + after;
     case DeathCause::hang: return where + " made no tangle operation for the watchdog's period" + after;
     case DeathCause::none: break;
   }
   return where + " ended its process" + after;
 }
+
+[[noreturn]] void stopped_itself(int sig) { die(DeathCause::stopped, sig, 0, 0, nullptr); }
 
 // _exit/_Exit from scenario code (the link wraps them, see below).
 [[noreturn]] void underscore_exit(int code) { die(DeathCause::underscore_exit, 0, 0, code, nullptr); }
@@ -298,4 +300,18 @@ extern "C" {
   __real__exit(code);
 }
 [[noreturn]] void __wrap__Exit(int code) { __wrap__exit(code); }
+
+// raise() of a stop signal during an execution is recorded before the stop
+// happens (under ThreadSanitizer a report asked for while the thread sits
+// stopped inside raise's interceptor cannot be delivered safely). A stop by
+// other means (kill(2), a terminal) is still seen by the parent.
+int __real_raise(int sig);
+int __wrap_raise(int sig) {
+  using namespace tangle::detail;
+  ChildRecord* r = crash_capture::armed_record.load(std::memory_order_relaxed);
+  if (r != nullptr && r->in_execution.load(std::memory_order_relaxed) != 0 &&
+      (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
+    crash_capture::stopped_itself(sig);
+  return __real_raise(sig);
+}
 }

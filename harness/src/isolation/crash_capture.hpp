@@ -5,7 +5,8 @@
 // end it in ways no exception reaches: a fatal signal (SIGSEGV, SIGBUS,
 // SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS), a stack overflow (a fault in a
 // fiber stack's guard, handled on an alternate signal stack), exit(),
-// quick_exit(), _exit()/_Exit() (the link wraps them: `--wrap=_exit`),
+// quick_exit(), _exit()/_Exit() and raise() of a stop signal (the link wraps
+// them: `--wrap=_exit`, `--wrap=raise`),
 // std::terminate, a thread tangle does not control using a primitive, a spin
 // with no tangle operation (the parent's watchdog asks, by a signal), or a
 // stop signal (the parent sees the stop, asks and continues it). In every case
@@ -146,6 +147,8 @@ void primitive_without_runtime();
 std::string describe_death(const ChildRecord& record, const std::string& where, const std::string& after,
                            std::size_t stack_bytes);
 
+// raise() of stop signal `sig` during an execution of an armed child.
+[[noreturn]] void stopped_itself(int sig);
 // _exit() or _Exit() called during an execution of an armed child.
 [[noreturn]] void underscore_exit(int code);
 

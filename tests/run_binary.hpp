@@ -70,6 +70,23 @@ inline tangle::report::RunReport read_results(const std::filesystem::path& dir) 
   return tangle::report::read_json(in);
 }
 
+// The exit code of child `pid` (128+N when signal N killed it), waiting at
+// most `timeout_s` seconds; after that it is killed (SIGKILL), reaped, and the
+// answer is -2.
+inline int exit_code_within(pid_t pid, int timeout_s) {
+  int status = 0;
+  pid_t r = 0;
+  for (int tenths = 0; (r = ::waitpid(pid, &status, WNOHANG)) == 0 && tenths < 10 * timeout_s; ++tenths)
+    ::usleep(100'000);
+  if (r == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return -2;
+  }
+  if (r < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 // The exit status of `binary args` writing to a pipe whose read end is closed
 // before it starts, so its first write to stdout fails (EPIPE) — or kills it
 // with SIGPIPE, status 128+13, unless it ignores the signal. Killed after 20 s.

@@ -221,6 +221,7 @@ int replay_command(const std::string& text, const std::string& report_dir, doubl
   rep.scenarios.push_back(no_isolate ? run_scenario(*info, params, options)
                                      : run_scenario_isolated(*info, params, options, supervision(watchdog)));
   if (const int sig = tangle::detail::interrupt_signal()) {
+    fail_if_not_run(rep.scenarios.back());
     rep.interrupted = tangle::detail::signal_name(sig);
     return tangle::cli::finish_run(rep, report_output(report_dir, false), false);
   }

@@ -216,19 +216,7 @@ int finish_report(const report::RunReport& rep, const ReportOutput& output, cons
 }
 
 int finish_run(const report::RunReport& rep, const ReportOutput& output, bool gate) {
-  std::string cut;
-  if (!rep.cut_short.empty()) {
-    std::string lines;
-    std::size_t incomplete = 0;
-    for (const auto& s : rep.scenarios) {
-      if (s.complete) continue;
-      ++incomplete;
-      lines += "\n  " + s.name + ": " + s.incomplete_reason;
-    }
-    cut = "run cut short: " + rep.cut_short + "; " + std::to_string(incomplete) + " scenario(s) incomplete" +
-          (lines.empty() ? "" : ":" + lines);
-  }
-  const int written = finish_report(rep, output, cut);
+  const int written = finish_report(rep, output);
   if (!rep.interrupted.empty()) {
     std::cout << "run interrupted by " << rep.interrupted << ": the report holds what finished\n";
     return 128 + detail::interrupt_signal();

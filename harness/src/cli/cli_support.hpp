@@ -98,12 +98,11 @@ struct ReportOutput {
 // stderr naming the file that could not be written.
 int finish_report(const report::RunReport& rep, const ReportOutput& output, const std::string& last_line = "");
 
-// The end of run and gate: finish_report, with "run cut short: <cut_short>"
-// and one "  name: incomplete_reason" line per incomplete scenario when the
-// run was cut short, then the exit code — 128+N when signal N interrupted the
-// run (rep.interrupted; 130 for SIGINT, 143 for SIGTERM) after a "run
-// interrupted by …" line, 3 when the report could not be written, else
-// finish_gate's.
+// The end of run and gate: finish_report (the console writer says when the
+// run was cut short or a scenario is incomplete), then the exit code — 128+N
+// when signal N interrupted the run (rep.interrupted; 130 for SIGINT, 143 for
+// SIGTERM) after a "run interrupted by …" line, 3 when the report could not be
+// written, else finish_gate's.
 int finish_run(const report::RunReport& rep, const ReportOutput& output, bool gate);
 
 // Creates `dir` if needed and proves it writable before anything runs.

@@ -1,6 +1,8 @@
 // Running tangle's binaries as a user does, for the CLI tests of tangle
-// (cli_test.cpp) and tangle-relacy (relacy/relacy_engine_test.cpp).
-// Header-only: each test binary includes it once.
+// (cli_test.cpp) and tangle-relacy (relacy/relacy_engine_test.cpp,
+// relacy/relacy_isolation_test.cpp): the command, a scratch directory for its
+// reports, and the results.json it wrote. Header-only: each test binary
+// includes it once.
 #pragma once
 
 #include <fcntl.h>
@@ -16,6 +18,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "tangle/report/writers.hpp"
 
 extern char** environ;
 
@@ -47,6 +51,40 @@ inline Outcome run_binary(const std::string& binary, const std::string& args, in
                           (dir / "err").string() + " </dev/null";
   const int status = std::system(cmd.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out"), slurp(dir / "err")};
+}
+
+// A fresh, empty directory <tmp>/<prefix>-<pid>-<tag> ('/' in tag as '_').
+inline std::filesystem::path scratch_dir(const std::string& prefix, const std::string& tag) {
+  namespace fs = std::filesystem;
+  std::string safe = tag;
+  std::replace(safe.begin(), safe.end(), '/', '_');
+  const fs::path dir = fs::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()) + "-" + safe);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// The results.json a run wrote into `dir`.
+inline tangle::report::RunReport read_results(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "results.json");
+  return tangle::report::read_json(in);
+}
+
+// The exit code of child `pid` (128+N when signal N killed it), waiting at
+// most `timeout_s` seconds; after that it is killed (SIGKILL), reaped, and the
+// answer is -2.
+inline int exit_code_within(pid_t pid, int timeout_s) {
+  int status = 0;
+  pid_t r = 0;
+  for (int tenths = 0; (r = ::waitpid(pid, &status, WNOHANG)) == 0 && tenths < 10 * timeout_s; ++tenths)
+    ::usleep(100'000);
+  if (r == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return -2;
+  }
+  if (r < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // The exit status of `binary args` writing to a pipe whose read end is closed

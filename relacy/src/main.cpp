@@ -18,7 +18,10 @@
 //
 // Exit codes as tangle's (DESIGN.md §5): 0 every outcome as expected, 1 some
 // outcome unexpected (or a replay that did not reproduce), 2 usage or input
-// error (one line on stderr), 3 internal error.
+// error (one line on stderr), 3 internal error or a report directory that could
+// not be written; 128+N when signal N (SIGINT 130, SIGTERM 143) interrupted
+// run, gate or replay — the child is killed, the scenarios left are reported
+// incomplete ("not run: interrupted by SIGTERM").
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -35,15 +38,12 @@
 #include "cli/cli_support.hpp"
 #include "relacy_engine.hpp"
 #include "relacy_isolation.hpp"
+#include "isolation/isolation.hpp"
 #include "relacy_runner.hpp"
 #include "runner.hpp"
-#include "tangle/report/console.hpp"
-#include "tangle/report/writers.hpp"
 
 namespace tangle::relacy::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 using tangle::cli::apply_expectations;
 using tangle::cli::check_report_dir;
@@ -113,12 +113,8 @@ Supervision supervision(double watchdog_s) {
   return s;
 }
 
-void finish_report(report::RunReport& rep, const std::string& dir, bool quiet) {
-  if (!dir.empty()) report::write_report_dir(rep, dir, TANGLE_SOURCE_ROOT);
-  report::ConsoleOptions console;
-  console.details = !quiet;
-  report::write_console(rep, std::cout, console);
-  if (!dir.empty()) std::cout << "report: " << fs::absolute(fs::path(dir) / "index.html").string() << "\n";
+tangle::cli::ReportOutput report_output(const std::string& dir, bool details) {
+  return {"tangle-relacy", TANGLE_SOURCE_ROOT, dir, details};
 }
 
 int run_command(const RunArgs& a, bool gate, const std::string& command) {
@@ -161,50 +157,38 @@ int run_command(const RunArgs& a, bool gate, const std::string& command) {
     const Expressibility e = expressibility(*info, params);
     if (!e.runnable) throw UsageError(info->name + ": " + e.note);
   }
+  // SIGINT/SIGTERM/SIGHUP from here on: run_isolated kills the child at
+  // once, the scenarios left are not run, and the report says so. Not with
+  // --no-isolate: nothing could stop a Relacy run in this process, so the
+  // signal keeps its default action.
+  if (!a.no_isolate) tangle::detail::install_interrupt_handlers();
   const auto start = std::chrono::steady_clock::now();
   const auto budget = std::chrono::milliseconds(static_cast<std::int64_t>(a.time_budget * 1000));
-  std::vector<std::string> incomplete;  // "name: reason"
   for (const ScenarioInfo* info : selected) {
     const Params params = detail::effective_params(*info, overrides);
-    SupervisedResult s;
-    if (a.no_isolate) {
-      s.result = run_scenario(*info, params, options);
+    const auto left = budget - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - start);
+    report::ScenarioResult r;
+    if (const int sig = tangle::detail::interrupt_signal()) {
+      r = not_run(*info, params, "interrupted by " + tangle::detail::signal_name(sig));
+    } else if (a.no_isolate) {
+      r = run_scenario(*info, params, options);
+    } else if (budget.count() > 0 && left.count() <= 0) {
+      r = not_run(*info, params, "the time budget was spent");
     } else {
       Supervision sup = base;
-      if (budget.count() > 0) {
-        sup.deadline = budget - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::steady_clock::now() - start);
-        if (sup.deadline.count() <= 0) {
-          s.result = detail::empty_result(*info, params);
-          s.result.verdict = detail::judge(s.result.expected, s.result.findings, &s.result.verdict_reason);
-          s.incomplete = true;
-          s.incomplete_reason = "not run: the --time-budget was used up";
-        }
-      }
-      if (!s.incomplete) s = run_scenario_isolated(*info, params, options, sup);
+      if (budget.count() > 0) sup.deadline = left;
+      r = run_scenario_isolated(*info, params, options, sup);
     }
-    apply_expectations(expectations, info->name, s.result);
-    if (s.incomplete) {
-      // TODO(report model): set ScenarioResult::complete = false and
-      // ScenarioResult::incomplete_reason = s.incomplete_reason (another branch
-      // adds both fields to reports/include/tangle/report/model.hpp); until
-      // then the reason rides in verdict_reason and the console line below.
-      auto& reason = s.result.verdict_reason;
-      reason += (reason.empty() ? "" : "; ") + std::string("incomplete: ") + s.incomplete_reason;
-      incomplete.push_back(info->name + ": " + s.incomplete_reason);
-    }
-    rep.scenarios.push_back(std::move(s.result));
+    if (!r.complete && r.incomplete_reason.find("time budget") != std::string::npos)
+      rep.cut_short = "the time budget of " + detail::format_seconds(a.time_budget) + " s was spent";
+    apply_expectations(expectations, info->name, r);
+    fail_if_not_run(r);  // after --expect, which judges the verdict again
+    rep.scenarios.push_back(std::move(r));
   }
   rep.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  finish_report(rep, a.report_dir, a.quiet);
-  if (!incomplete.empty()) {
-    // TODO(report model): RunReport::cut_short = this line's text (another
-    // branch adds the field); until then it is printed only.
-    std::cout << "run cut short: --time-budget " << a.time_budget << " s reached; " << incomplete.size()
-              << " scenario(s) incomplete:\n";
-    for (const auto& line : incomplete) std::cout << "  " << line << "\n";
-  }
-  return finish_gate(rep, gate, std::cout);
+  if (const int sig = tangle::detail::interrupt_signal()) rep.interrupted = tangle::detail::signal_name(sig);
+  return tangle::cli::finish_run(rep, report_output(a.report_dir, !a.quiet), gate);
 }
 
 int replay_command(const std::string& text, const std::string& report_dir, double watchdog, bool no_isolate,
@@ -232,13 +216,20 @@ int replay_command(const std::string& text, const std::string& report_dir, doubl
   rep.engine = "relacy";
   rep.strategy = "replay";
   rep.command = command;
+  if (!no_isolate) tangle::detail::install_interrupt_handlers();  // as for run
   // Isolated too: replaying an iteration that crashes or hangs reports it.
   rep.scenarios.push_back(no_isolate ? run_scenario(*info, params, options)
-                                     : run_scenario_isolated(*info, params, options, supervision(watchdog)).result);
-  finish_report(rep, report_dir, false);
+                                     : run_scenario_isolated(*info, params, options, supervision(watchdog)));
+  if (const int sig = tangle::detail::interrupt_signal()) {
+    fail_if_not_run(rep.scenarios.back());
+    rep.interrupted = tangle::detail::signal_name(sig);
+    return tangle::cli::finish_run(rep, report_output(report_dir, false), false);
+  }
   const bool reproduced = !rep.scenarios.back().findings.empty();
-  std::cout << "replay: " << (reproduced ? "reproduced" : "did NOT reproduce") << " Relacy iteration "
-            << token.iteration << " of " << token.scenario << "\n";
+  const std::string line = std::string("replay: ") + (reproduced ? "reproduced" : "did NOT reproduce") +
+                           " Relacy iteration " + std::to_string(token.iteration) + " of " + token.scenario;
+  const int written = tangle::cli::finish_report(rep, report_output(report_dir, false), line);
+  if (written != 0) return written;
   return reproduced ? 0 : 1;
 }
 

@@ -4,19 +4,15 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
-#include <mutex>
 #include <new>
 #include <stdexcept>
-#include <thread>
 
 #include "isolation/isolation.hpp"
 #include "relacy_runner.hpp"
@@ -31,18 +27,16 @@ using detail::Channel;
 using detail::IsolatedOutcome;
 using report::FindingKind;
 
-// The page the child writes and the parent reads after the child ended (or
-// while it runs: the stop watcher reads `pid`). Lock-free atomics only, so it
-// works across processes. Written by the child's simulation thread and its
+// The page the child writes and the parent reads after the child ended.
+// Lock-free atomics only, so it works across processes. Written by the child's simulation thread and its
 // exit handlers, never concurrently.
 struct Progress {
-  std::atomic<std::int64_t> pid{0};
   std::atomic<std::uint64_t> iteration{0};  // Relacy iteration begun last (0: none yet)
   std::atomic<int> in_iteration{0};         // 1 while scenario code of `iteration` may run
   std::atomic<int> exit_call{0};            // ExitCall: how the process asked to end
   std::atomic<int> exit_status{0};
 };
-static_assert(std::atomic<std::int64_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 
 // The Progress page, mapped before the fork so parent and child share it.
 struct SharedPage {
@@ -119,7 +113,6 @@ int child_main(Channel& channel, Progress& progress, pid_t parent, int stderr_fi
   // if it already died before prctl, getppid() shows it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(4);
-  progress.pid.store(::getpid());
   g_child_progress = &progress;
   ::on_exit(on_exit_handler, nullptr);
   ::at_quick_exit(on_quick_exit_handler);
@@ -131,55 +124,6 @@ int child_main(Channel& channel, Progress& progress, pid_t parent, int stderr_fi
   channel.send('R', detail::result_to_json(result, "relacy"));
   return 0;
 }
-
-// A parent thread that notices a stopped child (SIGSTOP, SIGTSTP, …) at once
-// and kills it: a stopped process sends nothing, and would otherwise be a
-// `hang` after the watchdog. waitid(WNOWAIT) leaves the child for
-// run_isolated to reap; the child cannot be reaped (its pid reused) between
-// the report and the kill, except by run_isolated's own stall kill, which
-// needs the whole watchdog period to pass first. No allocation after start.
-// TODO(isolation): main's run_isolated now waits with WUNTRACED and reports
-// IsolatedOutcome::stop_signal and KillReason (stopped, deadline, stalled):
-// once this branch is merged, read those, drop this thread (it then races
-// with run_isolated for the stop report) and the elapsed-time deadline test
-// in result_of_dead_child.
-class StopWatcher {
- public:
-  explicit StopWatcher(const Progress& progress) : progress_(progress), thread_([this] { loop(); }) {}
-  ~StopWatcher() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_one();  // at once, not after the rest of a 5 ms pause
-    thread_.join();
-  }
-  int stop_signal() const { return stop_signal_.load(); }
-
- private:
-  void loop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!done_) {
-      const auto pid = static_cast<pid_t>(progress_.pid.load());
-      if (pid > 0 && stop_signal_.load() == 0) {
-        siginfo_t si{};
-        if (::waitid(P_PID, static_cast<id_t>(pid), &si, WSTOPPED | WNOHANG | WNOWAIT) == 0 &&
-            si.si_pid == pid && si.si_code == CLD_STOPPED) {
-          stop_signal_.store(si.si_status);
-          ::kill(pid, SIGKILL);
-        }
-      }
-      wake_.wait_for(lock, std::chrono::milliseconds(5));
-    }
-  }
-
-  const Progress& progress_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;  // guarded by mutex_
-  std::atomic<int> stop_signal_{0};
-  std::thread thread_;
-};
 
 // Everything the child wrote to stderr (the parent forwards it to its own)
 // and its last non-empty line, for the finding's message.
@@ -206,24 +150,39 @@ ChildStderr read_child_stderr(int fd) {
   return out;
 }
 
-std::string stop_signal_name(int sig) {
-  switch (sig) {
-    case SIGSTOP: return "SIGSTOP";
-    case SIGTSTP: return "SIGTSTP";
-    case SIGTTIN: return "SIGTTIN";
-    case SIGTTOU: return "SIGTTOU";
-    default: return "signal " + std::to_string(sig);
+// Why a child that sent no result ended, from run_isolated's answer: a
+// finding, or none when the parent cut it (deadline, interrupt).
+enum class DeathKind { crash, hang, cut };
+DeathKind death_kind(const IsolatedOutcome& out) {
+  switch (out.end) {
+    case IsolatedOutcome::End::exited:
+    case IsolatedOutcome::End::signaled:
+      return DeathKind::crash;
+    case IsolatedOutcome::End::killed:
+      switch (out.reason) {
+        case IsolatedOutcome::KillReason::stopped: return DeathKind::crash;
+        case IsolatedOutcome::KillReason::deadline:
+        case IsolatedOutcome::KillReason::interrupted: return DeathKind::cut;
+        // No report is ever asked (no report_signal), so `unanswered` and
+        // `none` cannot happen here; a silent child is the watchdog's hang.
+        case IsolatedOutcome::KillReason::stalled:
+        case IsolatedOutcome::KillReason::unanswered:
+        case IsolatedOutcome::KillReason::none: return DeathKind::hang;
+      }
+      return DeathKind::hang;
+    case IsolatedOutcome::End::fork_failed:
+      throw std::runtime_error("cannot fork a Relacy child process");
   }
+  return DeathKind::crash;
 }
 
 // The result of a child that ended without sending one: what the page says
 // about where it was, and the finding that explains the end.
-SupervisedResult result_of_dead_child(const ScenarioInfo& info, const Params& params, const Options& options,
-                                      const Supervision& supervision, const IsolatedOutcome& out,
-                                      const Progress& progress, int stop_signal, const std::string& child_error,
-                                      const std::string& last_words, std::chrono::milliseconds elapsed) {
-  SupervisedResult s;
-  report::ScenarioResult& r = s.result = detail::empty_result(info, params);
+report::ScenarioResult result_of_dead_child(const ScenarioInfo& info, const Params& params, const Options& options,
+                                            const Supervision& supervision, const IsolatedOutcome& out,
+                                            const Progress& progress, const std::string& child_error,
+                                            const std::string& last_words, std::chrono::milliseconds elapsed) {
+  report::ScenarioResult r = detail::empty_result(info, params);
   const std::uint64_t first = first_iteration(options);
   const std::uint64_t k = progress.iteration.load();
   const bool begun = k >= first;
@@ -236,53 +195,48 @@ SupervisedResult result_of_dead_child(const ScenarioInfo& info, const Params& pa
                                     : " before the first Relacy iteration";
   r.duration_s = std::chrono::duration<double>(elapsed).count();
 
-  const bool past_deadline = out.end == IsolatedOutcome::End::killed && supervision.deadline.count() > 0 &&
-                             elapsed >= supervision.deadline;
-  if (past_deadline) {
+  const DeathKind kind = child_error.empty() ? death_kind(out) : DeathKind::crash;
+  if (kind == DeathKind::cut) {
+    // The iteration in progress did not finish: it does not count.
     r.executions = inside ? execution - 1 : execution;
     r.verdict = detail::judge(r.expected, r.findings, &r.verdict_reason);
-    s.incomplete = true;
-    s.incomplete_reason = "cut short by --time-budget after " + std::to_string(r.executions) +
-                          " of " + std::to_string(options.executions) + " iterations";
-    return s;
+    const std::string why = out.reason == IsolatedOutcome::KillReason::deadline
+                                ? "the time budget was spent"
+                                : "interrupted by " + detail::signal_name(detail::interrupt_signal());
+    r.complete = false;
+    r.incomplete_reason = r.executions == 0 ? "not run: " + why
+                                            : why + " after " + std::to_string(r.executions) + " of " +
+                                                  std::to_string(options.executions) + " iterations";
+    return r;
   }
 
   report::Finding f;
-  f.kind = FindingKind::crash;
+  f.kind = kind == DeathKind::hang ? FindingKind::hang : FindingKind::crash;
   f.source = "relacy";
   f.first_execution = std::max<std::uint64_t>(execution, 1);
   if (!child_error.empty()) {
     f.message = "the Relacy child process failed" + where + ": " + child_error;
-  } else if (stop_signal != 0) {
-    f.message = "the scenario process was stopped by " + stop_signal_name(stop_signal) + where +
+  } else if (out.stop_signal != 0) {
+    f.message = "the scenario process was stopped by " + detail::signal_name(out.stop_signal) + where +
                 " and killed (SIGKILL)";
+  } else if (kind == DeathKind::hang) {
+    f.message = "no progress for " + std::to_string(out.silent_for.count()) + " ms" + where + " (watchdog " +
+                std::to_string(supervision.watchdog.count()) +
+                " ms): killed (SIGKILL). Relacy switches threads only at tangle operations, so a "
+                "loop without one never ends";
+  } else if (out.end == IsolatedOutcome::End::signaled) {
+    f.message = "the scenario process was killed by " + detail::signal_description(out.signal) + where;
   } else {
-    switch (out.end) {
-      case IsolatedOutcome::End::signaled:
-        f.message = "the scenario process was killed by " + detail::signal_description(out.signal) + where;
+    switch (progress.exit_call.load()) {
+      case kExit:
+        f.message = "the scenario called exit(" + std::to_string(progress.exit_status.load()) + ")" + where;
         break;
-      case IsolatedOutcome::End::killed:
-        f.kind = FindingKind::hang;
-        f.message = "no progress for " + std::to_string(out.silent_for.count()) + " ms" + where +
-                    " (watchdog " + std::to_string(supervision.watchdog.count()) +
-                    " ms): killed (SIGKILL). Relacy switches threads only at tangle operations, so a "
-                    "loop without one never ends";
+      case kQuickExit:
+        f.message = "the scenario called quick_exit(" + std::to_string(out.exit_code) + ")" + where;
         break;
-      case IsolatedOutcome::End::exited:
-        switch (progress.exit_call.load()) {
-          case kExit:
-            f.message = "the scenario called exit(" + std::to_string(progress.exit_status.load()) + ")" + where;
-            break;
-          case kQuickExit:
-            f.message = "the scenario called quick_exit(" + std::to_string(out.exit_code) + ")" + where;
-            break;
-          default:
-            f.message = "the process exited with code " + std::to_string(out.exit_code) + where +
-                        " (_exit or _Exit: no exit handler ran)";
-        }
-        break;
-      case IsolatedOutcome::End::fork_failed:
-        throw std::runtime_error("cannot fork a Relacy child process");
+      default:
+        f.message = "the process exited with code " + std::to_string(out.exit_code) + where +
+                    " (_exit or _Exit: no exit handler ran)";
     }
   }
   if (!last_words.empty() && f.kind == FindingKind::crash)
@@ -298,13 +252,13 @@ SupervisedResult result_of_dead_child(const ScenarioInfo& info, const Params& pa
   r.first_failure_execution = f.first_execution;
   r.findings.push_back(std::move(f));
   r.verdict = detail::judge(r.expected, r.findings, &r.verdict_reason);
-  return s;
+  return r;
 }
 
 }  // namespace
 
-SupervisedResult run_scenario_isolated(const ScenarioInfo& info, const Params& params, const Options& options,
-                                       const Supervision& supervision) {
+report::ScenarioResult run_scenario_isolated(const ScenarioInfo& info, const Params& params, const Options& options,
+                                             const Supervision& supervision) {
   const SharedPage page;
   Progress* const progress = page.progress;
   const pid_t parent = ::getpid();
@@ -315,20 +269,16 @@ SupervisedResult run_scenario_isolated(const ScenarioInfo& info, const Params& p
   // memfd: nothing on disk to clean up; -1 (no capture) if unavailable.
   const int stderr_file = ::memfd_create("tangle-relacy-stderr", MFD_CLOEXEC);
 
+  // No on_stop: run_isolated kills a stopped child and says so (reason
+  // `stopped`, stop_signal), the moment waitpid(WUNTRACED) sees it.
   detail::IsolationLimits limits;
   limits.stall_timeout = supervision.watchdog;
   limits.deadline = supervision.deadline;
   const auto beat = std::max(std::chrono::milliseconds(1), supervision.watchdog / 4);
   const auto start = Clock::now();
-  IsolatedOutcome out;
-  int stop_signal = 0;
-  {
-    StopWatcher watcher(*progress);
-    out = detail::run_isolated(
-        [&](Channel& channel) { return child_main(channel, *progress, parent, stderr_file, info, params, options, beat); },
-        limits);
-    stop_signal = watcher.stop_signal();
-  }
+  const IsolatedOutcome out = detail::run_isolated(
+      [&](Channel& channel) { return child_main(channel, *progress, parent, stderr_file, info, params, options, beat); },
+      limits);
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   const ChildStderr child_stderr = read_child_stderr(stderr_file);
   if (stderr_file >= 0) ::close(stderr_file);
@@ -341,9 +291,23 @@ SupervisedResult run_scenario_isolated(const ScenarioInfo& info, const Params& p
     if (f.type == 'X') child_error = f.payload;
   }
   // A result sent is complete, even if the process then died on its way out.
-  if (result != nullptr) return SupervisedResult{detail::result_from_json(result->payload), false, {}};
-  return result_of_dead_child(info, params, options, supervision, out, *progress, stop_signal, child_error,
+  if (result != nullptr) return detail::result_from_json(result->payload);
+  return result_of_dead_child(info, params, options, supervision, out, *progress, child_error,
                               child_stderr.last_line, elapsed);
+}
+
+report::ScenarioResult not_run(const ScenarioInfo& info, const Params& params, const std::string& why) {
+  report::ScenarioResult r = detail::empty_result(info, params);
+  r.complete = false;
+  r.incomplete_reason = "not run: " + why;
+  fail_if_not_run(r);
+  return r;
+}
+
+void fail_if_not_run(report::ScenarioResult& r) {
+  if (r.complete || r.executions > 0 || !r.findings.empty()) return;
+  r.verdict = report::Verdict::fail;
+  r.verdict_reason = r.incomplete_reason;
 }
 
 }  // namespace tangle::relacy

@@ -17,14 +17,16 @@
 //   signal (SIGSEGV, SIGABRT, …)           crash  "killed by SIGSEGV (…) during Relacy iteration K"
 //   exit(N) / quick_exit(N)                crash  "the scenario called exit(N) during …"
 //   _exit(N), or any exit without a result crash  "the process exited with code N during …"
-//   stopped (SIGSTOP, SIGTSTP, …)          crash  "stopped by SIGSTOP during …" (then SIGKILLed)
+//   stopped (SIGSTOP, SIGTSTP, …)          crash  "stopped by SIGSTOP during …" (run_isolated kills it)
 //   no heartbeat for the watchdog period   hang   (a loop without tangle operations: Relacy
 //                                                   schedules only at them)
-//   past the run's deadline (--time-budget) no finding: the result so far, marked incomplete
+//   past the run's deadline (--time-budget) no finding: the iterations so far, incomplete
+//   SIGINT/SIGTERM/SIGHUP to the parent     no finding: the iterations so far, incomplete
+// The end is run_isolated's answer (IsolatedOutcome::end, reason,
+// stop_signal), never a guess from the clock.
 //
-// Threading: run_scenario_isolated forks; call it from the main thread. While
-// a child runs, one parent thread (started before the fork, allocation-free)
-// watches for a stopped child.
+// Threading: run_scenario_isolated forks; call it from the main thread (it
+// starts no thread of its own).
 #pragma once
 
 #include <chrono>
@@ -45,17 +47,20 @@ struct Supervision {
   std::chrono::milliseconds deadline{0};
 };
 
-struct SupervisedResult {
-  report::ScenarioResult result;
-  // The deadline killed the child before it finished: `result` holds the
-  // iterations that completed; the reason says so.
-  bool incomplete = false;
-  std::string incomplete_reason;
-};
-
 // Runs run_scenario(info, params, options) in a supervised child and
-// returns its result, or the finding that explains how the child ended.
-SupervisedResult run_scenario_isolated(const ScenarioInfo& info, const Params& params,
-                                       const Options& options, const Supervision& supervision);
+// returns its result, or the finding that explains how the child ended. Cut
+// by the deadline or an interrupt (detail::interrupt_signal): the iterations
+// that finished, `complete` false and `incomplete_reason` saying why.
+report::ScenarioResult run_scenario_isolated(const ScenarioInfo& info, const Params& params,
+                                             const Options& options, const Supervision& supervision);
+
+// A scenario the run did not start: no iteration, `complete` false, the
+// reason "not run: <why>".
+report::ScenarioResult not_run(const ScenarioInfo& info, const Params& params, const std::string& why);
+
+// An incomplete scenario that finished no iteration and found nothing has
+// shown nothing: it fails, with its incomplete_reason as the verdict's. Call
+// after anything that judges the verdict again (--expect).
+void fail_if_not_run(report::ScenarioResult& result);
 
 }  // namespace tangle::relacy

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "../run_binary.hpp"
-#include "relacy_test_support.hpp"
 #include "runner.hpp"
 #include "tangle/report/writers.hpp"
 #include "tangle/scenario.hpp"
@@ -31,11 +30,12 @@ namespace {
 namespace fs = std::filesystem;
 using tangle::report::FindingKind;
 
-using tangle_relacy_test::Command;
-using tangle_relacy_test::read_report;
-using tangle_relacy_test::temp_dir;
+using tangle::test_support::Outcome;
 
-Command run(const std::string& args) { return tangle_relacy_test::run_binary(TANGLE_RELACY_BINARY, args); }
+// Killed after 300 s: a regression that hangs fails the test, not ctest.
+Outcome run(const std::string& args) { return tangle::test_support::run_binary(TANGLE_RELACY_BINARY, args, 300); }
+fs::path temp_dir(const std::string& tag) { return tangle::test_support::scratch_dir("tangle-relacy-test", tag); }
+tangle::report::RunReport read_report(const fs::path& dir) { return tangle::test_support::read_results(dir); }
 
 bool expressible(FindingKind k) {
   return k != FindingKind::lock_order_inversion && k != FindingKind::tsan_report;
@@ -49,8 +49,8 @@ TEST_P(RelacyScenario, AgreesWithControlledEngine) {
   ASSERT_NE(info, nullptr);
   const fs::path dir = temp_dir(name);
 
-  const Command c = run("run " + name + " --executions 20000 -q --report-dir " + dir.string());
-  ASSERT_EQ(c.exit_code, 0) << c.output;
+  const Outcome c = run("run " + name + " --executions 20000 -q --report-dir " + dir.string());
+  ASSERT_EQ(c.code, 0) << c.out << c.err;
   const auto rep = read_report(dir);
   ASSERT_EQ(rep.engine, "relacy");
   ASSERT_EQ(rep.scenarios.size(), 1u);
@@ -99,12 +99,12 @@ INSTANTIATE_TEST_SUITE_P(Builtins, RelacyScenario, ::testing::ValuesIn(all_names
                          });
 
 TEST(RelacyEngine, ListNamesWhatRelacyCannotExpress) {
-  const Command c = run("list");
-  ASSERT_EQ(c.exit_code, 0) << c.output;
+  const Outcome c = run("list");
+  ASSERT_EQ(c.code, 0) << c.out << c.err;
   for (const auto* s : tangle::registered_scenarios()) {
-    const auto line_at = c.output.find(s->name + ":");
+    const auto line_at = c.out.find(s->name + ":");
     ASSERT_NE(line_at, std::string::npos) << s->name;
-    const std::string line = c.output.substr(line_at, c.output.find('\n', line_at) - line_at);
+    const std::string line = c.out.substr(line_at, c.out.find('\n', line_at) - line_at);
     const bool all = std::all_of(s->expected.begin(), s->expected.end(), expressible);
     if (all) {
       EXPECT_NE(line.find("relacy: yes"), std::string::npos) << line;
@@ -113,24 +113,24 @@ TEST(RelacyEngine, ListNamesWhatRelacyCannotExpress) {
     }
   }
   // The one built-in Relacy cannot fully express.
-  EXPECT_NE(c.output.find("deadlock/lock-order: deadlock,lock_order_inversion   relacy: partial: Relacy "
+  EXPECT_NE(c.out.find("deadlock/lock-order: deadlock,lock_order_inversion   relacy: partial: Relacy "
                           "cannot express lock_order_inversion"),
             std::string::npos)
-      << c.output;
+      << c.out << c.err;
 }
 
 TEST(RelacyEngine, ReplayTokenReproducesTheSameHistory) {
   for (const std::string name : {"counter/unprotected", "prodcons/lost-wakeup", "semaphore/over-release"}) {
     const fs::path dir = temp_dir("replay-" + name);
-    ASSERT_EQ(run("run " + name + " -q --report-dir " + dir.string()).exit_code, 0);
+    ASSERT_EQ(run("run " + name + " -q --report-dir " + dir.string()).code, 0);
     const auto first = read_report(dir);
     ASSERT_EQ(first.scenarios.front().findings.size(), 1u) << name;
     const auto& f = first.scenarios.front().findings.front();
     ASSERT_EQ(f.replay.rfind("relacy:random:", 0), 0u) << f.replay;
 
     const fs::path again = temp_dir("replayed-" + name);
-    const Command c = run("replay '" + f.replay + "' --report-dir " + again.string());
-    EXPECT_EQ(c.exit_code, 0) << c.output;
+    const Outcome c = run("replay '" + f.replay + "' --report-dir " + again.string());
+    EXPECT_EQ(c.code, 0) << c.out << c.err;
     const auto replayed = read_report(again);
     ASSERT_EQ(replayed.scenarios.front().findings.size(), 1u);
     EXPECT_EQ(replayed.scenarios.front().findings.front().kind, f.kind);
@@ -142,8 +142,8 @@ TEST(RelacyEngine, ReplayTokenReproducesTheSameHistory) {
 
 TEST(RelacyEngine, SameSeedSameResultOtherSeedOtherIterations) {
   const fs::path a = temp_dir("seed-a"), b = temp_dir("seed-b");
-  ASSERT_EQ(run("run prodcons/if-not-while -q --seed 7 --executions 500 --report-dir " + a.string()).exit_code, 0);
-  ASSERT_EQ(run("run prodcons/if-not-while -q --seed 7 --executions 500 --report-dir " + b.string()).exit_code, 0);
+  ASSERT_EQ(run("run prodcons/if-not-while -q --seed 7 --executions 500 --report-dir " + a.string()).code, 0);
+  ASSERT_EQ(run("run prodcons/if-not-while -q --seed 7 --executions 500 --report-dir " + b.string()).code, 0);
   const auto ra = read_report(a), rb = read_report(b);
   ASSERT_FALSE(ra.scenarios.front().findings.empty());
   EXPECT_EQ(ra.scenarios.front().findings.front().trace_hash, rb.scenarios.front().findings.front().trace_hash);
@@ -155,21 +155,21 @@ TEST(RelacyEngine, SameSeedSameResultOtherSeedOtherIterations) {
 
 TEST(RelacyEngine, ExhaustiveSchedulersAgreeOnSmallScenarios) {
   for (const std::string sched : {"full", "context"}) {
-    const Command clean = run("run counter/locked rlock/recursive deadlock/ordered -q --report-dir '' --scheduler " + sched);
-    EXPECT_EQ(clean.exit_code, 0) << sched << "\n" << clean.output;
-    const Command buggy = run("run deadlock/lock-order counter/unprotected rlock/plain-mutex -q --report-dir '' --scheduler " + sched);
-    EXPECT_EQ(buggy.exit_code, 0) << sched << "\n" << buggy.output;
+    const Outcome clean = run("run counter/locked rlock/recursive deadlock/ordered -q --report-dir '' --scheduler " + sched);
+    EXPECT_EQ(clean.code, 0) << sched << "\n" << clean.out << clean.err;
+    const Outcome buggy = run("run deadlock/lock-order counter/unprotected rlock/plain-mutex -q --report-dir '' --scheduler " + sched);
+    EXPECT_EQ(buggy.code, 0) << sched << "\n" << buggy.out << buggy.err;
   }
 }
 
 TEST(RelacyEngine, UsageErrorsExitTwo) {
-  EXPECT_EQ(run("run no/such-scenario").exit_code, 2);
-  EXPECT_EQ(run("run counter/locked --scheduler pct").exit_code, 2);
-  EXPECT_EQ(run("run counter/locked --strategy pct").exit_code, 2);
-  EXPECT_EQ(run("run counter/locked --param nope=1").exit_code, 2);
-  EXPECT_EQ(run("run counter/locked --param threads=9 --report-dir ''").exit_code, 2);
-  EXPECT_EQ(run("replay relacy:garbage").exit_code, 2);
-  EXPECT_EQ(run("run counter/locked --engine controlled").exit_code, 2);
+  EXPECT_EQ(run("run no/such-scenario").code, 2);
+  EXPECT_EQ(run("run counter/locked --scheduler pct").code, 2);
+  EXPECT_EQ(run("run counter/locked --strategy pct").code, 2);
+  EXPECT_EQ(run("run counter/locked --param nope=1").code, 2);
+  EXPECT_EQ(run("run counter/locked --param threads=9 --report-dir ''").code, 2);
+  EXPECT_EQ(run("replay relacy:garbage").code, 2);
+  EXPECT_EQ(run("run counter/locked --engine controlled").code, 2);
 }
 
 // The hostile tester's inputs (issue 10) as tangle-relacy takes them: exit 2,
@@ -222,8 +222,8 @@ TEST(RelacyEngine, ClosedStdoutPipeIsNotACrash) {
 TEST(RelacyEngine, UnexpectedOutcomeExitsOne) {
   // Two iterations cannot expose deadlock/lock-order's schedule (Relacy finds it
   // at iteration 5 with the default seed): an expected bug missed is exit 1.
-  const Command c = run("run deadlock/lock-order --executions 1 -q --report-dir ''");
-  EXPECT_EQ(c.exit_code, 1) << c.output;
+  const Outcome c = run("run deadlock/lock-order --executions 1 -q --report-dir ''");
+  EXPECT_EQ(c.code, 1) << c.out << c.err;
 }
 
 }  // namespace
@@ -236,12 +236,12 @@ TEST(RelacyEngine, GateHonoursExpectFile) {
     std::ofstream(dir / "ok.txt") << "counter/locked: none\ndeadlock/lock-order: deadlock  # Relacy has no lock-order graph\n";
     std::ofstream(dir / "bad.txt") << "counter/locked: data_race\n";
   }
-  const Command ok = run("gate counter/locked deadlock/lock-order -q --report-dir '' --expect " + (dir / "ok.txt").string());
-  EXPECT_EQ(ok.exit_code, 0) << ok.output;
-  EXPECT_NE(ok.output.find("gate: PASS"), std::string::npos) << ok.output;
-  const Command bad = run("gate counter/locked -q --report-dir '' --expect " + (dir / "bad.txt").string());
-  EXPECT_EQ(bad.exit_code, 1) << bad.output;
-  EXPECT_NE(bad.output.find("gate: FAIL"), std::string::npos) << bad.output;
+  const Outcome ok = run("gate counter/locked deadlock/lock-order -q --report-dir '' --expect " + (dir / "ok.txt").string());
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("gate: PASS"), std::string::npos) << ok.out << ok.err;
+  const Outcome bad = run("gate counter/locked -q --report-dir '' --expect " + (dir / "bad.txt").string());
+  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("gate: FAIL"), std::string::npos) << bad.out << bad.err;
   fs::remove_all(dir);
 }
 
@@ -251,7 +251,7 @@ namespace {
 
 TEST(RelacyEngine, DeadlockCarriesTheWaitForCycle) {
   const fs::path dir = temp_dir("cycle");
-  ASSERT_EQ(run("run deadlock/lock-order -q --report-dir " + dir.string()).exit_code, 0);
+  ASSERT_EQ(run("run deadlock/lock-order -q --report-dir " + dir.string()).code, 0);
   const auto rep = read_report(dir);
   const auto& f = rep.scenarios.front().findings.at(0);
   ASSERT_EQ(f.kind, FindingKind::deadlock);

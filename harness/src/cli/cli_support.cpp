@@ -11,7 +11,12 @@
 #include <ostream>
 #include <sstream>
 
+#include <iostream>
+
+#include "isolation/isolation.hpp"  // detail::interrupt_signal
 #include "runner.hpp"  // detail::judge
+#include "tangle/report/console.hpp"
+#include "tangle/report/writers.hpp"
 
 namespace tangle::cli {
 
@@ -191,6 +196,33 @@ int finish_gate(const report::RunReport& rep, bool gate, std::ostream& out) {
     }
   }
   return all_pass ? 0 : 1;
+}
+
+int finish_report(const report::RunReport& rep, const ReportOutput& output, const std::string& last_line) {
+  report::ConsoleOptions console;
+  console.details = output.details;
+  report::write_console(rep, std::cout, console);
+  if (!last_line.empty()) std::cout << last_line << "\n";
+  if (output.dir.empty()) return 0;
+  try {
+    report::write_report_dir(rep, output.dir, output.source_root);
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << output.tool << ": " << one_line(e.what(), std::string::npos) << "\n";
+    return 3;
+  }
+  std::cout << "report: " << fs::absolute(fs::path(output.dir) / "index.html").string() << "\n";
+  return 0;
+}
+
+int finish_run(const report::RunReport& rep, const ReportOutput& output, bool gate) {
+  const int written = finish_report(rep, output);
+  if (!rep.interrupted.empty()) {
+    std::cout << "run interrupted by " << rep.interrupted << ": the report holds what finished\n";
+    return 128 + detail::interrupt_signal();
+  }
+  const int gate_code = finish_gate(rep, gate, std::cout);
+  return written != 0 ? written : gate_code;
 }
 
 void check_report_dir(const std::string& dir) {

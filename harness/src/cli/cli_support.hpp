@@ -84,6 +84,27 @@ void apply_expectations(const Expectations& expectations, const std::string& sce
 // followed by one "  name: reason" line per failed scenario.
 int finish_gate(const report::RunReport& rep, bool gate, std::ostream& out);
 
+// Where and how a binary ends with its reports.
+struct ReportOutput {
+  std::string tool;         // "tangle", "tangle-relacy": the prefix of the stderr line
+  std::string source_root;  // the binary's TANGLE_SOURCE_ROOT (source links in the reports)
+  std::string dir;          // --report-dir; "" for none
+  bool details = true;      // the console's finding details (false with -q)
+};
+
+// The console first — the verdict reaches the user even when the report
+// directory cannot be written — then `last_line` (if any), then the report
+// set and its "report: …/index.html" line. Returns 0, or 3 after one line on
+// stderr naming the file that could not be written.
+int finish_report(const report::RunReport& rep, const ReportOutput& output, const std::string& last_line = "");
+
+// The end of run and gate: finish_report (the console writer says when the
+// run was cut short or a scenario is incomplete), then the exit code — 128+N
+// when signal N interrupted the run (rep.interrupted; 130 for SIGINT, 143 for
+// SIGTERM) after a "run interrupted by …" line, 3 when the report could not be
+// written, else finish_gate's.
+int finish_run(const report::RunReport& rep, const ReportOutput& output, bool gate);
+
 // Creates `dir` if needed and proves it writable before anything runs.
 void check_report_dir(const std::string& dir);
 

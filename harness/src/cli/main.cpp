@@ -115,38 +115,8 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-// The console first — the verdict reaches the user even when the report
-// directory cannot be written — then the report set. Returns 0, or 3 after one
-// line on stderr naming the file that could not be written.
-int finish_report(const report::RunReport& rep, const std::string& report_dir, bool details,
-                  const std::string& last_line = "") {
-  report::ConsoleOptions console;
-  console.details = details;
-  report::write_console(rep, std::cout, console);
-  if (!last_line.empty()) std::cout << last_line << "\n";
-  if (report_dir.empty()) return 0;
-  try {
-    report::write_report_dir(rep, report_dir, TANGLE_SOURCE_ROOT);
-  } catch (const std::exception& e) {
-    std::cout.flush();
-    std::cerr << "tangle: " << e.what() << "\n";
-    return 3;
-  }
-  std::cout << "report: " << fs::absolute(fs::path(report_dir) / "index.html").string() << "\n";
-  return 0;
-}
-
-// The end of run and gate: report, then the exit code — 128+N when signal N
-// interrupted the run (130 for SIGINT, 143 for SIGTERM), 3 when the report
-// could not be written, else the gate's.
-int finish_run(const report::RunReport& rep, const std::string& report_dir, bool details, bool gate) {
-  const int written = finish_report(rep, report_dir, details);
-  if (!rep.interrupted.empty()) {
-    std::cout << "run interrupted by " << rep.interrupted << ": the report holds what finished\n";
-    return 128 + detail::interrupt_signal();
-  }
-  const int gate_code = finish_gate(rep, gate, std::cout);
-  return written != 0 ? written : gate_code;
+ReportOutput report_output(const std::string& dir, bool details) {
+  return {"tangle", TANGLE_SOURCE_ROOT, dir, details};
 }
 
 int run_command(const CommonOptions& o, bool gate, const std::string& command) {
@@ -248,7 +218,7 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   progress.clear();
   rep.duration_s = elapsed();
   if (detail::interrupt_signal() != 0) rep.interrupted = detail::signal_name(detail::interrupt_signal());
-  return finish_run(rep, o.report_dir, !o.quiet, gate);
+  return finish_run(rep, report_output(o.report_dir, !o.quiet), gate);
 }
 
 // --engine relacy and relacy replay tokens run in tangle-relacy, a separate
@@ -294,7 +264,7 @@ int replay_command(const std::string& text, const std::string& report_dir, const
   const std::string line = std::string("replay: ") + (outcome.reproduced ? "reproduced " : "did NOT reproduce ") +
                            std::string(report::to_string(token.kind)) + " with trace_hash " +
                            detail::hash_hex(token.trace_hash) + " (this execution: " + outcome.trace_hash + ")";
-  const int written = finish_report(rep, report_dir, true, line);
+  const int written = finish_report(rep, report_output(report_dir, true), line);
   if (written != 0) return written;
   return outcome.reproduced ? 0 : 1;
 }

@@ -65,11 +65,26 @@ int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), 
 
 const std::set<std::string> kClean = {"counter/locked", "deadlock/ordered", "semaphore/bounded", "event/gate"};
 
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kUnderTsan = true;
+#elif defined(__has_feature)
+constexpr bool kUnderTsan = __has_feature(thread_sanitizer);
+#else
+constexpr bool kUnderTsan = false;
+#endif
+
 // Every hostile scenario in one run with clean built-ins: each gets its
 // finding, the built-ins their verdicts, the run its normal exit code.
 void expect_survives(const std::string& engine) {
   const fs::path dir = scratch("run-" + engine);
-  const Result r = hostile("run 'hostile/*' counter/locked deadlock/ordered semaphore/bounded event/gate --engine " +
+  std::string command = "run";
+  if (kUnderTsan && engine == "stress") {
+    // See below: under ThreadSanitizer a real thread's stack overflow may be a hang.
+    const fs::path expect = dir.string() + ".expect";
+    std::ofstream(expect) << "hostile/stack-overflow: crash,hang\n";
+    command = "gate --expect " + expect.string();
+  }
+  const Result r = hostile(command + " 'hostile/*' counter/locked deadlock/ordered semaphore/bounded event/gate --engine " +
                            engine + " --executions " + (engine == "stress" ? "20" : "300") + " -q --report-dir " +
                            dir.string());
   ASSERT_EQ(r.code, 0) << r.out << r.err;
@@ -85,8 +100,15 @@ void expect_survives(const std::string& engine) {
     ++hostiles;
     ASSERT_FALSE(s.findings.empty()) << s.name;
     const auto& f = s.findings.front();
-    EXPECT_EQ(f.kind, s.name == "hostile/spin-no-ops" ? tangle::report::FindingKind::hang : tangle::report::FindingKind::crash) << s.name;
+    if (kUnderTsan && engine == "stress" && s.name == "hostile/stack-overflow") {
+      // ThreadSanitizer's own signal wrapper runs on the overflowed stack of
+      // a real thread and wedges the process: the parent sees a `hang`
+      // (killed after its stall timeout) instead of the crash. Survival is
+      // what this case shows there; the controlled engine's fibers are fine.
+      continue;
+    }
     EXPECT_FALSE(f.replay.empty()) << s.name << ": " << f.message;
+    EXPECT_EQ(f.kind, s.name == "hostile/spin-no-ops" ? tangle::report::FindingKind::hang : tangle::report::FindingKind::crash) << s.name;
   }
   EXPECT_EQ(hostiles, 14);
 }

@@ -177,6 +177,23 @@ void on_quick_exit_hook() {
 
 int tick_signal() { return SIGRTMIN + 3; }
 
+constexpr std::size_t kAltStack = 64 * 1024;
+
+// Maps an alternate signal stack and makes it the calling thread's; null when
+// that fails (the handler then runs on the thread's own stack).
+void* install_alt_stack() {
+  void* alt = ::mmap(nullptr, kAltStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (alt == MAP_FAILED) return nullptr;
+  stack_t ss{};
+  ss.ss_sp = alt;
+  ss.ss_size = kAltStack;
+  if (::sigaltstack(&ss, nullptr) != 0) {
+    ::munmap(alt, kAltStack);
+    return nullptr;
+  }
+  return alt;
+}
+
 
 void install(int sig, void (*handler)(int, siginfo_t*, void*), int extra_flags) {
   struct sigaction sa {};
@@ -205,14 +222,7 @@ void arm(ChildRecord& record, const ControlledEngine* engine, std::chrono::milli
   g_engine_tid = this_tid();
 
   // An alternate stack: a fiber that overflowed its own cannot run a handler.
-  static constexpr std::size_t kAltStack = 64 * 1024;
-  void* alt = ::mmap(nullptr, kAltStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (alt != MAP_FAILED) {
-    stack_t ss{};
-    ss.ss_sp = alt;
-    ss.ss_size = kAltStack;
-    ::sigaltstack(&ss, nullptr);
-  }
+  (void)install_alt_stack();
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS}) install(sig, on_fatal_signal, 0);
   {
     struct sigaction sa {};
@@ -241,6 +251,18 @@ void arm(ChildRecord& record, const ControlledEngine* engine, std::chrono::milli
 }
 
 void forget_engine() { g_engine = nullptr; }
+
+ThreadAltStack::ThreadAltStack() {
+  if (armed_record.load(std::memory_order_relaxed) != nullptr) memory_ = install_alt_stack();
+}
+
+ThreadAltStack::~ThreadAltStack() {
+  if (memory_ == nullptr) return;
+  stack_t off{};
+  off.ss_flags = SS_DISABLE;
+  ::sigaltstack(&off, nullptr);
+  ::munmap(memory_, kAltStack);
+}
 
 std::string describe_death(const ChildRecord& r, const std::string& where, const std::string& after,
                            std::size_t stack_bytes) {

@@ -116,6 +116,21 @@ void arm(ChildRecord& record, const ControlledEngine* engine, std::chrono::milli
 // The armed engine is about to be destroyed: the handlers stop reading it.
 void forget_engine();
 
+// An alternate signal stack for the calling thread while it lives, in an
+// armed child (a no-op elsewhere): a thread that overflows its own stack can
+// then still run the fatal-signal handler. For engines that start OS threads
+// (the stress engine's workers). Cost: an mmap, a munmap, two sigaltstack calls.
+class ThreadAltStack {
+ public:
+  ThreadAltStack();
+  ~ThreadAltStack();
+  ThreadAltStack(const ThreadAltStack&) = delete;
+  ThreadAltStack& operator=(const ThreadAltStack&) = delete;
+
+ private:
+  void* memory_ = nullptr;
+};
+
 // Marks the execution in progress (index) and its end: only inside one is an
 // exit or a signal the scenario's doing.
 inline std::atomic<ChildRecord*> armed_record{nullptr};

@@ -100,10 +100,12 @@ Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const Scen
                const RunOptions& options) {
   Death d;
   d.execution = record.execution.load();
-  const bool recorded = record.death_state.load() == 2 && record.cause != DeathCause::none;
+  // The cause is written first; a process that then failed to finish dying
+  // (killed after the grace) still says what ended it, without the copy.
+  const bool recorded = record.cause != DeathCause::none;
   const ExecutionSnapshot& s = record.snapshot;
   // The handler copied the execution only when one was in progress.
-  const bool have_snapshot = recorded && record.in_execution.load() != 0;
+  const bool have_snapshot = record.death_state.load() == 2 && recorded && record.in_execution.load() != 0;
   if (!recorded && out.end == IsolatedOutcome::End::killed &&
       (out.reason == IsolatedOutcome::KillReason::deadline ||
        out.reason == IsolatedOutcome::KillReason::interrupted))
@@ -112,11 +114,12 @@ Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const Scen
 
   RawFinding raw;
   raw.kind = FindingKind::crash;
-  const int current = recorded ? s.current : -1;
+  const int current = have_snapshot ? s.current : -1;
   std::string where = "the scenario";
-  if (recorded) {
-    if (!record.in_engine_thread) where = "a thread tangle does not control";
-    else if (s.phase == ExecutionSnapshot::Phase::construct) where = "the scenario's constructor";
+  if (recorded && !record.in_engine_thread) {
+    where = "a thread tangle does not control";
+  } else if (have_snapshot) {
+    if (s.phase == ExecutionSnapshot::Phase::construct) where = "the scenario's constructor";
     else if (s.phase == ExecutionSnapshot::Phase::check) where = "check()";
     else if (current >= 0) where = thread_display_name(current);
   }

@@ -1,6 +1,7 @@
 #include "stress/stress_engine.hpp"
 
 #include "exceptions.hpp"
+#include "isolation/crash_capture.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -180,6 +181,7 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
 }
 
 void StressEngine::worker_main(int index) {
+  const crash_capture::ThreadAltStack alt_stack;  // a stack overflow is still a crash finding
   Worker& w = *workers_[index];
   set_current_runtime(this);
   tls_worker = &w;

@@ -85,8 +85,9 @@ report::ScenarioResult result_of_child(const ScenarioInfo& info, const Params& p
   r.executions = std::max(r.executions, begun);
   report::Finding f;
   f.first_execution = std::max<std::uint64_t>(begun, 1);
-  if (record.death_state.load() == 2 && record.cause != DeathCause::none && out.reason != IsolatedOutcome::KillReason::interrupted) {
-    // The child's handler said what ended it (crash_capture.hpp).
+  if (record.cause != DeathCause::none && out.reason != IsolatedOutcome::KillReason::interrupted) {
+    // The child's handler said what ended it (crash_capture.hpp), even if
+    // the process then failed to finish dying and was killed.
     f.kind = FindingKind::crash;
     f.first_execution = record.execution.load() + 1;
     r.executions = std::max(r.executions, f.first_execution);

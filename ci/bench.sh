@@ -14,6 +14,8 @@ cmake --build --preset release -j "$(nproc)"
 
 build/release/bench/controlled_bench --benchmark_min_time=0.2 \
   --benchmark_out="$out/controlled_bench.json" --benchmark_out_format=json "$@"
+# What supervision costs: every built-in supervised vs in this process.
+build/release/bench/isolation_bench 10000 5 | tee "$out/isolation_bench.txt"
 if [[ -x build/release/bench/locks/lock_bench ]]; then
   build/release/bench/locks/lock_bench --benchmark_min_time=0.05 \
     --benchmark_out="$out/lock_bench.json" --benchmark_out_format=json "$@"

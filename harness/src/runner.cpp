@@ -15,9 +15,6 @@ namespace {
 
 using report::FindingKind;
 
-// The report's view of an object: the engine's own naming (object_names.hpp).
-std::string name_in(const ControlledEngine& engine, ObjectId id) { return engine.object_name(id); }
-
 }  // namespace
 
 ExecutionView view_of(const ControlledEngine& engine) {
@@ -25,7 +22,7 @@ ExecutionView view_of(const ControlledEngine& engine) {
   v.trace = engine.trace();
   v.trace_length = v.trace.size();
   v.trace_hash = engine.trace_hash();
-  v.object_name = [&engine](ObjectId id) { return name_in(engine, id); };
+  v.object_name = [&engine](ObjectId id) { return engine.object_name(id); };
   v.schedule = engine.schedule_view();
   v.data_points = engine.data_points();
   return v;
@@ -124,8 +121,7 @@ report::Verdict judge(const std::vector<FindingKind>& expected,
 }
 
 report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& params, const RunOptions& options,
-                                      std::uint64_t first, std::uint64_t last, const LoopHooks& hooks,
-                                      std::vector<std::uint64_t>* signatures) {
+                                      std::uint64_t first, std::uint64_t last, const LoopHooks& hooks) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   report::ScenarioResult r = empty_result(info, params);
@@ -137,7 +133,7 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
   std::uint64_t i = first;
   for (; i < last; ++i) {
     if (((i - first) & 63) == 0 && i > first) {
-      if (hooks.on_tick && !hooks.on_tick(r, i - first)) break;
+      if (hooks.on_tick) hooks.on_tick(r, i - first);
       if (options.time_budget_s > 0 &&
           std::chrono::duration<double>(Clock::now() - start).count() >= options.time_budget_s)
         break;
@@ -156,7 +152,6 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
         continue;
       }
       r.findings.push_back(convert_finding(view_of(engine), raw, info, params, options, i + 1));
-      if (signatures) signatures->push_back(raw.signature);
       if (hooks.on_new_finding) hooks.on_new_finding(r.findings.back(), raw.signature);
     }
   }
@@ -171,10 +166,7 @@ report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& para
                                     const RunOptions& options, const ProgressFn& progress) {
   if (options.isolate) return run_scenario_supervised(info, params, options, progress);
   LoopHooks hooks;
-  if (progress) hooks.on_tick = [&progress](const report::ScenarioResult&, std::uint64_t done) {
-    progress(done);
-    return true;
-  };
+  if (progress) hooks.on_tick = [&progress](const report::ScenarioResult&, std::uint64_t done) { progress(done); };
   return run_executions(info, params, options, 0, options.executions, hooks);
 }
 

@@ -59,16 +59,15 @@ report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw
 // mix_seed(seed, i). `on_new_finding` sees each finding the first time this
 // loop meets it (with its dedup signature); `on_tick` is called every 64
 // executions with the result so far (findings, occurrences, steps) and the
-// number done, and may return false to stop.
+// number done.
 struct LoopHooks {
   std::function<void(const ControlledEngine&)> on_engine;  // once, before the first execution
   std::function<void()> on_engine_done;                     // once, after the last, before it is destroyed
   std::function<void(const report::Finding&, std::uint64_t signature)> on_new_finding;
-  std::function<bool(const report::ScenarioResult& so_far, std::uint64_t done)> on_tick;
+  std::function<void(const report::ScenarioResult& so_far, std::uint64_t done)> on_tick;
 };
 report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& params, const RunOptions& options,
-                                      std::uint64_t first, std::uint64_t last, const LoopHooks& hooks = {},
-                                      std::vector<std::uint64_t>* signatures = nullptr);
+                                      std::uint64_t first, std::uint64_t last, const LoopHooks& hooks = {});
 
 // Declared defaults overridden by `overrides` (names the scenario does not
 // declare are ignored here; the CLI rejects names no selected scenario has).

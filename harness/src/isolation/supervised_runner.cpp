@@ -205,8 +205,7 @@ Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const Scen
     view.replayable = false;
   }
   view.object_name = [&s](ObjectId id) { return snapshot_object_name(s, id); };
-  RunOptions with_steps = options;
-  d.finding = convert_finding(view, raw, info, params, with_steps, d.execution + 1);
+  d.finding = convert_finding(view, raw, info, params, options, d.execution + 1);
   if (!view.replayable)
     d.finding.replay_note = have_snapshot ? "the schedule was too long to keep: rerun with the same --seed"
                                           : "the process ended before tangle could record the execution";
@@ -378,7 +377,6 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
             last_sent = now;
             ch.send('C', counters_frame(so_far, done));
           }
-          return true;
         };
         const std::uint64_t first = k == first_scenario ? first_execution : 0;
         hooks.on_engine_done = [] { crash_capture::forget_engine(); };

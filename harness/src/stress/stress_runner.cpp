@@ -248,11 +248,12 @@ report::ScenarioResult run_scenario_stress(const ScenarioInfo& info, const Param
     // means the process itself is wedged.
     limits.stall_timeout =
         std::chrono::milliseconds(std::max<std::int64_t>(3000, 3LL * options.watchdog_ms));
+    // The budget is a hard limit (the run's, DESIGN.md): a child still busy
+    // a watchdog period after its share — an execution that will not end —
+    // is killed, and the scenario is reported incomplete, not as a finding.
     if (options.time_budget_s > 0)
-      limits.deadline = std::chrono::milliseconds(
-          static_cast<std::int64_t>(options.time_budget_s * 1000) +
-          std::max<std::int64_t>(options.execution_timeout_ms, 0) + 2LL * options.watchdog_ms +
-          5000);
+      limits.deadline = std::chrono::milliseconds(static_cast<std::int64_t>(options.time_budget_s * 1000) +
+                                                  options.watchdog_ms + 1000);
     const std::vector<IsolatedOutcome> outcomes = run_isolated(fns, limits);
     for (std::size_t j = 0; j < outcomes.size(); ++j)
       parts.push_back(result_of_child(info, params, outcomes[j], records[j]->record()));

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,6 +107,7 @@ using KillReason = IsolatedOutcome::KillReason;
 struct Child {
   pid_t pid = -1;
   int fd = -1;
+  int pidfd = -1;      // readable once the child exited (pidfd_open; -1 where unsupported)
   std::string buffer;  // bytes not yet parsed into frames
   Clock::time_point last_frame;
   Clock::time_point asked_at;
@@ -185,6 +187,8 @@ void finish(Child& c, int status) {
   note_status(c, status);
   if (c.fd >= 0) read_available(c);
   close_pipe(c);
+  if (c.pidfd >= 0) ::close(c.pidfd);
+  c.pidfd = -1;
 }
 
 void kill_child(Child& c, KillReason reason) {
@@ -243,15 +247,18 @@ std::vector<IsolatedOutcome> run_isolated(const std::vector<std::function<int(Ch
     }
     ::setpgid(pid, pid);  // as the child does: whichever runs first
     ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    c.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     c.pid = pid;
     c.fd = fds[0];
     c.last_frame = Clock::now();
   }
 
   for (;;) {
+    // Each child's pipe and, where the kernel has pidfds, its exit: poll
+    // wakes for a frame or a death at once, never a tick later.
     std::vector<pollfd> pfds;
     std::vector<Child*> polled;
-    bool running = false;
+    bool running = false, blind = false;
     for (auto& c : children) {
       if (c.reaped) continue;
       running = true;
@@ -259,15 +266,21 @@ std::vector<IsolatedOutcome> run_isolated(const std::vector<std::function<int(Ch
         pfds.push_back({c.fd, POLLIN, 0});
         polled.push_back(&c);
       }
+      if (c.pidfd >= 0) {
+        pfds.push_back({c.pidfd, POLLIN, 0});
+        polled.push_back(nullptr);
+      } else if (c.fd < 0) {
+        blind = true;  // its pipe closed, its exit not pollable: look again soon
+      }
     }
     if (!running) break;
-    // A child whose pipe closed is about to be a zombie: look again soon.
-    std::size_t alive = 0;
-    for (const auto& c : children) alive += c.reaped ? 0 : 1;
-    const int n = ::poll(pfds.data(), pfds.size(), pfds.size() < alive ? 1 : 20);
+    const int n = ::poll(pfds.data(), pfds.size(), blind ? 1 : 20);
     if (n > 0)
       for (std::size_t k = 0; k < pfds.size(); ++k)
-        if (pfds[k].revents != 0 && !read_available(*polled[k])) close_pipe(*polled[k]);
+        if (polled[k] != nullptr && pfds[k].revents != 0 && !read_available(*polled[k])) {
+          polled[k]->last_frame = Clock::now();
+          close_pipe(*polled[k]);
+        }
 
     const auto now = Clock::now();
     for (std::size_t i = 0; i < children.size(); ++i) {

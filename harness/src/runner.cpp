@@ -120,6 +120,23 @@ report::Verdict judge(const std::vector<FindingKind>& expected,
   return why.empty() ? report::Verdict::pass : report::Verdict::fail;
 }
 
+void judge_result(report::ScenarioResult& r) {
+  if (!r.complete && r.executions == 0 && r.findings.empty()) {
+    r.verdict = report::Verdict::fail;
+    r.verdict_reason = r.incomplete_reason;
+    return;
+  }
+  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+}
+
+report::ScenarioResult not_run(const ScenarioInfo& info, const Params& params, const std::string& why) {
+  report::ScenarioResult r = empty_result(info, params);
+  r.complete = false;
+  r.incomplete_reason = "not run: " + why;
+  judge_result(r);
+  return r;
+}
+
 report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& params, const RunOptions& options,
                                       std::uint64_t first, std::uint64_t last, const LoopHooks& hooks) {
   using Clock = std::chrono::steady_clock;
@@ -158,7 +175,7 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
   if (hooks.on_engine_done) hooks.on_engine_done();
   r.executions = i - first;
   r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
-  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  judge_result(r);
   return r;
 }
 
@@ -250,7 +267,7 @@ ReplayOutcome replay_here(const ReplayToken& token, const std::function<void(con
     r.findings.push_back(convert_finding(view, raw, info, params, options, 1));
     if (raw.kind == token.kind && view.trace_hash == token.trace_hash) out.reproduced = true;
   }
-  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  judge_result(r);
   return out;
 }
 

@@ -119,5 +119,13 @@ std::string format_seconds(double seconds);
 
 report::Verdict judge(const std::vector<report::FindingKind>& expected,
                       const std::vector<report::Finding>& findings, std::string* reason);
+// Sets r.verdict and r.verdict_reason by judge(), except that a scenario
+// stopped before its first execution (incomplete, nothing run, nothing
+// found) fails with its incomplete_reason: it checked nothing. Every engine
+// and the CLI's --expect judge results through this one rule.
+void judge_result(report::ScenarioResult& r);
+// A scenario the run stopped before it began: incomplete ("not run: " + why),
+// judged (so failed).
+report::ScenarioResult not_run(const ScenarioInfo& info, const Params& params, const std::string& why);
 
 }  // namespace tangle::detail

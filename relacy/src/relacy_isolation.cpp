@@ -199,7 +199,7 @@ report::ScenarioResult result_of_dead_child(const ScenarioInfo& info, const Para
   if (kind == DeathKind::cut) {
     // The iteration in progress did not finish: it does not count.
     r.executions = inside ? execution - 1 : execution;
-    r.verdict = detail::judge(r.expected, r.findings, &r.verdict_reason);
+    detail::judge_result(r);
     const std::string why = out.reason == IsolatedOutcome::KillReason::deadline
                                 ? "the time budget was spent"
                                 : "interrupted by " + detail::signal_name(detail::interrupt_signal());
@@ -251,7 +251,7 @@ report::ScenarioResult result_of_dead_child(const ScenarioInfo& info, const Para
   r.executions = execution;
   r.first_failure_execution = f.first_execution;
   r.findings.push_back(std::move(f));
-  r.verdict = detail::judge(r.expected, r.findings, &r.verdict_reason);
+  detail::judge_result(r);
   return r;
 }
 
@@ -294,20 +294,6 @@ report::ScenarioResult run_scenario_isolated(const ScenarioInfo& info, const Par
   if (result != nullptr) return detail::result_from_json(result->payload);
   return result_of_dead_child(info, params, options, supervision, out, *progress, child_error,
                               child_stderr.last_line, elapsed);
-}
-
-report::ScenarioResult not_run(const ScenarioInfo& info, const Params& params, const std::string& why) {
-  report::ScenarioResult r = detail::empty_result(info, params);
-  r.complete = false;
-  r.incomplete_reason = "not run: " + why;
-  fail_if_not_run(r);
-  return r;
-}
-
-void fail_if_not_run(report::ScenarioResult& r) {
-  if (r.complete || r.executions > 0 || !r.findings.empty()) return;
-  r.verdict = report::Verdict::fail;
-  r.verdict_reason = r.incomplete_reason;
 }
 
 }  // namespace tangle::relacy

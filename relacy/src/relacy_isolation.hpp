@@ -54,13 +54,6 @@ struct Supervision {
 report::ScenarioResult run_scenario_isolated(const ScenarioInfo& info, const Params& params,
                                              const Options& options, const Supervision& supervision);
 
-// A scenario the run did not start: no iteration, `complete` false, the
-// reason "not run: <why>".
-report::ScenarioResult not_run(const ScenarioInfo& info, const Params& params, const std::string& why);
 
-// An incomplete scenario that finished no iteration and found nothing has
-// shown nothing: it fails, with its incomplete_reason as the verdict's. Call
-// after anything that judges the verdict again (--expect).
-void fail_if_not_run(report::ScenarioResult& result);
 
 }  // namespace tangle::relacy

@@ -77,7 +77,7 @@ report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& para
                  " scheduler at iteration " + std::to_string(out.failing_iteration) + ")";
     r.findings.push_back(std::move(f));
   }
-  r.verdict = detail::judge(r.expected, r.findings, &r.verdict_reason);
+  detail::judge_result(r);
   // A buggy scenario whose expected kinds Relacy cannot express at all is
   // judged on what Relacy can say; the reason names the limitation.
   const Expressibility e = expressibility(info, params);

@@ -179,7 +179,7 @@ void apply_expectations(const Expectations& expectations, const std::string& sce
                         report::ScenarioResult& result) {
   if (auto it = expectations.find(scenario); it != expectations.end()) {
     result.expected = it->second;
-    result.verdict = detail::judge(result.expected, result.findings, &result.verdict_reason);
+    detail::judge_result(result);
   }
 }
 

@@ -186,14 +186,10 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
       // of what is left.
       const double left = o.time_budget > 0 ? o.time_budget - elapsed() : 0;
       report::ScenarioResult& result = results.emplace_back();
-      if (detail::interrupt_signal() != 0 || (o.time_budget > 0 && left <= 0)) {
-        result = detail::empty_result(info, params);
-        result.complete = false;
-        result.incomplete_reason = detail::interrupt_signal() != 0
-                                       ? "not run: interrupted by " + detail::signal_name(detail::interrupt_signal())
-                                       : "not run: the time budget was spent";
-        result.verdict = report::Verdict::fail;
-        result.verdict_reason = result.incomplete_reason;
+      if (const int sig = detail::interrupt_signal()) {
+        result = detail::not_run(info, params, "interrupted by " + detail::signal_name(sig));
+      } else if (o.time_budget > 0 && left <= 0) {
+        result = detail::not_run(info, params, "the time budget was spent");
       } else if (stress) {
         progress.update(i, selected.size(), info.name, 0, stress_options.executions);
         detail::StressOptions so = stress_options;

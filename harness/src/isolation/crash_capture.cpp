@@ -73,6 +73,15 @@ void copy_message(const char* text) {
   g_record->message[i] = '\0';
 }
 
+// On the engine thread, the cause recorded: copy the execution in progress,
+// say the record is complete, end the process.
+[[noreturn]] TANGLE_HANDLER void snapshot_and_exit(ChildRecord& r) {
+  r.death_state.store(1, std::memory_order_release);
+  if (r.in_execution.load(std::memory_order_relaxed) != 0 && g_engine != nullptr) g_engine->snapshot(r.snapshot);
+  r.death_state.store(2, std::memory_order_release);
+  exit_group(kDeathExitCode);
+}
+
 // The one way an armed child dies of its scenario's doing (async-signal-safe
 // up to the engine's snapshot, which is too).
 [[noreturn]] TANGLE_HANDLER void die(DeathCause cause, int sig, std::uint64_t address, int exit_code, const char* message) {
@@ -98,10 +107,7 @@ void copy_message(const char* text) {
     ::syscall(SYS_tgkill, ::getpid(), g_engine_tid, report_signal());  // SI_TKILL from ourselves
     for (;;) ::pause();
   }
-  r.death_state.store(1, std::memory_order_release);
-  if (r.in_execution.load(std::memory_order_relaxed) != 0 && g_engine != nullptr) g_engine->snapshot(r.snapshot);
-  r.death_state.store(2, std::memory_order_release);
-  exit_group(kDeathExitCode);
+  snapshot_and_exit(r);
 }
 
 void on_report_signal(int, siginfo_t*, void*);
@@ -123,10 +129,7 @@ TANGLE_HANDLER void on_fatal_signal(int sig, siginfo_t* info, void* context) {
   const ControlledEngine* engine = g_engine;
   if ((sig == SIGSEGV || sig == SIGBUS) && this_tid() == g_engine_tid && engine != nullptr) {
     const int thread = engine->stack_overflowed(address);
-    if (thread >= 0) {
-      g_record->overflow_thread = thread;
-      die(DeathCause::stack_overflow, sig, reinterpret_cast<std::uintptr_t>(address), 0, nullptr);
-    }
+    if (thread >= 0) die(DeathCause::stack_overflow, sig, reinterpret_cast<std::uintptr_t>(address), 0, nullptr);
   }
   die(DeathCause::signal, sig, reinterpret_cast<std::uintptr_t>(address), 0, nullptr);
 }
@@ -139,17 +142,13 @@ TANGLE_HANDLER void on_report_signal(int, siginfo_t*, void*) {
     // Handed over by another thread: its cause stands.
     int expected = 0;
     g_dying.compare_exchange_strong(expected, this_tid());
-    r.death_state.store(1, std::memory_order_release);
-    if (r.in_execution.load(std::memory_order_relaxed) != 0 && g_engine != nullptr) g_engine->snapshot(r.snapshot);
-    r.death_state.store(2, std::memory_order_release);
-    exit_group(kDeathExitCode);
+    snapshot_and_exit(r);
   }
   die(cause == DeathCause::none ? DeathCause::hang : cause, r.request_signal.load(std::memory_order_relaxed), 0,
       0, nullptr);
 }
 
 TANGLE_HANDLER void on_tick(int) {
-  g_record->ticks.fetch_add(1, std::memory_order_relaxed);
   if (const ControlledEngine* engine = g_engine) g_record->steps.store(engine->steps_in_progress(), std::memory_order_relaxed);
 }
 

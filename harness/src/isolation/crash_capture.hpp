@@ -42,7 +42,7 @@ class ControlledEngine;
 enum class DeathCause : std::int32_t {
   none,
   signal,          // a fatal signal (ChildRecord::signal, ::address)
-  stack_overflow,  // a fault in a fiber stack's guard (::overflow_thread)
+  stack_overflow,  // a fault in a fiber stack's guard (the snapshot's current thread)
   exit,            // exit() / std::exit (::exit_code)
   quick_exit,      // quick_exit()
   underscore_exit, // _exit() / _Exit() (::exit_code)
@@ -58,7 +58,6 @@ enum class DeathCause : std::int32_t {
 // object and schedule arrays follow it in the same mapping.
 struct ChildRecord {
   // While the child runs (relaxed: the parent only compares them over time).
-  std::atomic<std::uint64_t> ticks{0};      // the child's timer ran
   std::atomic<std::uint64_t> steps{0};      // operations of the execution in progress, at the last tick
   std::atomic<std::uint64_t> execution{0};  // index of the execution in progress
   std::atomic<std::uint64_t> done{0};       // executions this child finished (updated now and then)
@@ -72,7 +71,6 @@ struct ChildRecord {
   DeathCause cause = DeathCause::none;
   std::int32_t signal = 0;
   std::int32_t exit_code = 0;
-  std::int32_t overflow_thread = -1;
   std::uint64_t address = 0;
   bool in_engine_thread = true;  // false: the cause happened on a thread tangle does not control
   char message[512] = {};

@@ -499,11 +499,7 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
   std::vector<report::ScenarioResult> results;
   for (std::size_t k = 0; k < work.size(); ++k) {
     report::ScenarioResult& r = states[k].r;
-    r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
-    if (!r.complete && r.executions == 0 && r.findings.empty() && r.expected.empty()) {
-      r.verdict = report::Verdict::fail;  // a clean scenario that never ran passed nothing
-      r.verdict_reason = r.incomplete_reason;
-    }
+    judge_result(r);
     results.push_back(std::move(r));
   }
   return results;
@@ -567,7 +563,7 @@ ReplayOutcome replay_supervised(const ReplayToken& token, double watchdog_s) {
   r.executions = 1;
   r.first_failure_execution = 1;
   r.findings.push_back(std::move(death.finding));
-  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  judge_result(r);
   return outcome;
 }
 

@@ -203,7 +203,7 @@ report::ScenarioResult run_stress_batch(const ScenarioInfo& info, const Params& 
   if (stuck) (void)engine.release();  // a detached thread still uses it
   if (unjoinable != nullptr) *unjoinable = stuck;
   r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
-  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  judge_result(r);
   return r;
 }
 
@@ -248,12 +248,13 @@ report::ScenarioResult run_scenario_stress(const ScenarioInfo& info, const Param
     // means the process itself is wedged.
     limits.stall_timeout =
         std::chrono::milliseconds(std::max<std::int64_t>(3000, 3LL * options.watchdog_ms));
-    // The budget is a hard limit (the run's, DESIGN.md): a child still busy
-    // a watchdog period after its share — an execution that will not end —
-    // is killed, and the scenario is reported incomplete, not as a finding.
+    // The budget is a hard limit (the run's, DESIGN.md), with a grace for
+    // the execution in progress to end and report (two watchdog periods and
+    // 5 s — real threads run long executions): a child still busy then is
+    // killed, and the scenario is reported incomplete, not as a finding.
     if (options.time_budget_s > 0)
       limits.deadline = std::chrono::milliseconds(static_cast<std::int64_t>(options.time_budget_s * 1000) +
-                                                  options.watchdog_ms + 1000);
+                                                  2LL * options.watchdog_ms + 5000);
     const std::vector<IsolatedOutcome> outcomes = run_isolated(fns, limits);
     for (std::size_t j = 0; j < outcomes.size(); ++j)
       parts.push_back(result_of_child(info, params, outcomes[j], records[j]->record()));
@@ -286,7 +287,7 @@ report::ScenarioResult run_scenario_stress(const ScenarioInfo& info, const Param
     }
   }
   r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
-  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  judge_result(r);
   return r;
 }
 

@@ -1,6 +1,7 @@
 // The tangle binary as a user and CI see it: exit codes, one-line errors,
 // results.json, gate and replay.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
 #include <algorithm>
 #include <cctype>
@@ -243,6 +244,38 @@ TEST(Cli, ClosedStdoutPipeIsNotACrash) {
                                                        "--report-dir", scratch("pipe-gate").string(), "--expect",
                                                        expect.string()}),
             1);
+}
+
+}  // namespace
+
+namespace {
+
+// A full disk: the console verdict is printed all the same, one line on
+// stderr names the file that could not be written, exit 3, and the previous
+// report set stays whole (a 64 KiB tmpfs mounted at --report-dir; root only).
+TEST(Cli, FullDiskPrintsTheVerdictKeepsThePreviousSetAndExitsThree) {
+  const fs::path dir = scratch("tmpfs");
+  fs::create_directories(dir);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=64k") != 0) GTEST_SKIP() << "cannot mount a tmpfs (needs root)";
+  struct Unmount {
+    fs::path dir;
+    ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+  } unmount{dir};
+
+  const Result small = tangle("run counter/locked --executions 10 -q --report-dir " + dir.string());
+  ASSERT_EQ(small.code, 0) << small.out << small.err;
+  const std::string before = tangle::test_support::slurp(dir / "results.json");
+  ASSERT_FALSE(before.empty());
+
+  // Every built-in, with traces: far more than what is left of 64 KiB.
+  const Result big = tangle("run --executions 200 -q --report-dir " + dir.string());
+  EXPECT_EQ(big.code, 3) << big.out << big.err;
+  EXPECT_EQ(lines(big.err), 1) << big.err;
+  EXPECT_NE(big.err.find("cannot write report file"), std::string::npos) << big.err;
+  EXPECT_NE(big.out.find("verdict: 22 of 22 scenarios as expected"), std::string::npos) << big.out;
+  EXPECT_EQ(tangle::test_support::slurp(dir / "results.json"), before);
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
 }
 
 }  // namespace

@@ -183,7 +183,6 @@ class ControlledEngine final : public Runtime {
     const int slot = stacks_.guard_page_of(address);
     return slot < n_ ? slot : -1;
   }
-  std::size_t stack_size() const { return options_.stack_size; }
 
   // Runtime
   ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial,

@@ -339,6 +339,8 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
     ChildRecord& record = mapping.record();
     const std::size_t first_scenario = at;
     const std::uint64_t first_execution = states[at].next;
+    // Where this child starts scenario k: mid-way in the first, at 0 after.
+    const auto start_of = [&](std::size_t k) { return k == first_scenario ? first_execution : 0; };
     std::vector<bool> race_seen(work.size(), false);
     for (std::size_t k = 0; k < work.size(); ++k)
       for (const auto& f : states[k].r.findings) race_seen[k] = race_seen[k] || f.kind == FindingKind::data_race;
@@ -378,9 +380,8 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
             ch.send('C', counters_frame(so_far, done));
           }
         };
-        const std::uint64_t first = k == first_scenario ? first_execution : 0;
         hooks.on_engine_done = [] { crash_capture::forget_engine(); };
-        const report::ScenarioResult r = run_executions(*work[k].info, work[k].params, options, first,
+        const report::ScenarioResult r = run_executions(*work[k].info, work[k].params, options, start_of(k),
                                                         options.executions, hooks);
         ch.send('R', counters_frame(r, r.executions) + "\n" + std::to_string(r.duration_s));
         record.done.store(0, std::memory_order_relaxed);
@@ -392,10 +393,7 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
     IsolationLimits limits = supervision(record, watchdog, budget_s > 0 ? left : 0);
     std::size_t current = first_scenario;  // as the frames tell (progress reads it)
     if (progress)
-      limits.on_tick = [&] {
-        const std::uint64_t base = current == first_scenario ? first_execution : 0;
-        progress(current, base + record.done.load(std::memory_order_relaxed));
-      };
+      limits.on_tick = [&] { progress(current, start_of(current) + record.done.load(std::memory_order_relaxed)); };
     const auto child_start = Clock::now();
     const IsolatedOutcome out = run_isolated(body, limits);
     double unaccounted = std::chrono::duration<double>(Clock::now() - child_start).count();
@@ -436,9 +434,8 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
         counters = now;
         if (frame.type == 'R') {
           ended = true;
-          const std::uint64_t first = current == first_scenario ? first_execution : 0;
           st.r.executions += now.executions;
-          st.next = first + now.executions;
+          st.next = start_of(current) + now.executions;
           const double took = std::stod(frame.payload.substr(frame.payload.find('\n') + 1));
           st.r.duration_s += took;
           unaccounted -= took;
@@ -468,13 +465,12 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
     ScenarioState& st = states[current];
     st.r.duration_s += std::max(0.0, unaccounted);
     const SupervisedScenario& w = work[current];
-    const std::uint64_t first = current == first_scenario ? first_execution : 0;
+    const std::uint64_t first = start_of(current);
     if (interrupt_signal() != 0) {
       st.r.executions += record.done.load();
       continue;  // the loop's top marks it
     }
-    RunOptions options = w.options;
-    Death death = death_of(record, out, *w.info, w.params, options);
+    Death death = death_of(record, out, *w.info, w.params, w.options);
     if (!death.known) {  // killed at the deadline
       st.r.executions += record.done.load();
       st.next = first + record.done.load();

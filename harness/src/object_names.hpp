@@ -20,6 +20,10 @@ inline const char* kind_word(ObjectKind k) {
     case ObjectKind::condvar: return "condvar";
     case ObjectKind::shared: return "variable";
     case ObjectKind::atomic: return "atomic";
+    case ObjectKind::rwlock: return "rwlock";
+    case ObjectKind::barrier: return "barrier";
+    case ObjectKind::latch: return "latch";
+    case ObjectKind::once: return "once flag";
   }
   return "object";
 }

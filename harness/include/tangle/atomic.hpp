@@ -1,9 +1,9 @@
 // Atomic<T>: an instrumented std::atomic.
 //
-// Every operation is a scheduling point and a happens-before edge. All memory
-// orders are accepted and treated as seq_cst (relaxed-memory modelling is on
-// the roadmap, DESIGN.md §9), so a race hidden by a too-weak order is not
-// found yet. `wait`/`notify_*` are C++20's futex-like operations.
+// Every operation is a scheduling point and a happens-before edge. Every
+// memory order is accepted and recorded with the operation, but treated as
+// seq_cst (relaxed-memory modelling is its own issue, DESIGN.md §9), so a
+// race hidden by a too-weak order is not found yet. `wait`/`notify_*` are C++20's futex-like operations.
 #pragma once
 
 #include <atomic>
@@ -21,47 +21,47 @@ class Atomic {
   Atomic(const Atomic&) = delete;
   Atomic& operator=(const Atomic&) = delete;
 
-  T load(std::memory_order = std::memory_order_seq_cst, Loc loc = Loc::current()) const {
-    rt().atomic_access(id_, detail::AtomicOp::load, loc);
+  T load(std::memory_order mo = std::memory_order_seq_cst, Loc loc = Loc::current()) const {
+    rt().atomic_access(id_, detail::AtomicOp::load, order(mo), loc);
     return value_.load();
   }
-  void store(T v, std::memory_order = std::memory_order_seq_cst, Loc loc = Loc::current()) {
-    rt().atomic_access(id_, detail::AtomicOp::store, loc);
+  void store(T v, std::memory_order mo = std::memory_order_seq_cst, Loc loc = Loc::current()) {
+    rt().atomic_access(id_, detail::AtomicOp::store, order(mo), loc);
     value_.store(v);
   }
-  T exchange(T v, std::memory_order = std::memory_order_seq_cst, Loc loc = Loc::current()) {
-    rt().atomic_access(id_, detail::AtomicOp::rmw, loc);
+  T exchange(T v, std::memory_order mo = std::memory_order_seq_cst, Loc loc = Loc::current()) {
+    rt().atomic_access(id_, detail::AtomicOp::rmw, order(mo), loc);
     return value_.exchange(v);
   }
   bool compare_exchange_strong(T& expected, T desired,
-                               std::memory_order = std::memory_order_seq_cst,
+                               std::memory_order mo = std::memory_order_seq_cst,
                                std::memory_order = std::memory_order_seq_cst,
                                Loc loc = Loc::current()) {
-    rt().atomic_access(id_, detail::AtomicOp::cas, loc);
+    rt().atomic_access(id_, detail::AtomicOp::cas, order(mo), loc);
     return value_.compare_exchange_strong(expected, desired);
   }
   // No spurious failures: the weak form behaves like the strong one.
   bool compare_exchange_weak(T& expected, T desired,
-                             std::memory_order = std::memory_order_seq_cst,
+                             std::memory_order mo = std::memory_order_seq_cst,
                              std::memory_order = std::memory_order_seq_cst,
                              Loc loc = Loc::current()) {
-    rt().atomic_access(id_, detail::AtomicOp::cas, loc);
+    rt().atomic_access(id_, detail::AtomicOp::cas, order(mo), loc);
     return value_.compare_exchange_strong(expected, desired);
   }
-  T fetch_add(T v, std::memory_order = std::memory_order_seq_cst, Loc loc = Loc::current()) {
-    rt().atomic_access(id_, detail::AtomicOp::rmw, loc);
+  T fetch_add(T v, std::memory_order mo = std::memory_order_seq_cst, Loc loc = Loc::current()) {
+    rt().atomic_access(id_, detail::AtomicOp::rmw, order(mo), loc);
     return value_.fetch_add(v);
   }
-  T fetch_sub(T v, std::memory_order = std::memory_order_seq_cst, Loc loc = Loc::current()) {
-    rt().atomic_access(id_, detail::AtomicOp::rmw, loc);
+  T fetch_sub(T v, std::memory_order mo = std::memory_order_seq_cst, Loc loc = Loc::current()) {
+    rt().atomic_access(id_, detail::AtomicOp::rmw, order(mo), loc);
     return value_.fetch_sub(v);
   }
-  T fetch_or(T v, std::memory_order = std::memory_order_seq_cst, Loc loc = Loc::current()) {
-    rt().atomic_access(id_, detail::AtomicOp::rmw, loc);
+  T fetch_or(T v, std::memory_order mo = std::memory_order_seq_cst, Loc loc = Loc::current()) {
+    rt().atomic_access(id_, detail::AtomicOp::rmw, order(mo), loc);
     return value_.fetch_or(v);
   }
-  T fetch_and(T v, std::memory_order = std::memory_order_seq_cst, Loc loc = Loc::current()) {
-    rt().atomic_access(id_, detail::AtomicOp::rmw, loc);
+  T fetch_and(T v, std::memory_order mo = std::memory_order_seq_cst, Loc loc = Loc::current()) {
+    rt().atomic_access(id_, detail::AtomicOp::rmw, order(mo), loc);
     return value_.fetch_and(v);
   }
   // Blocks while the value equals `old`, until notified (C++20 atomic wait).
@@ -86,6 +86,17 @@ class Atomic {
 
  private:
   static detail::Runtime& rt() { return detail::current_runtime(); }
+  static detail::MemoryOrder order(std::memory_order mo) {
+    switch (mo) {
+      case std::memory_order_relaxed: return detail::MemoryOrder::relaxed;
+      case std::memory_order_consume: return detail::MemoryOrder::consume;
+      case std::memory_order_acquire: return detail::MemoryOrder::acquire;
+      case std::memory_order_release: return detail::MemoryOrder::release;
+      case std::memory_order_acq_rel: return detail::MemoryOrder::acq_rel;
+      case std::memory_order_seq_cst: break;
+    }
+    return detail::MemoryOrder::seq_cst;
+  }
   detail::ObjectId id_;
   std::atomic<T> value_;
 };

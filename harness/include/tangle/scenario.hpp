@@ -32,6 +32,7 @@
 #include <utility>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tangle/report/model.hpp"
@@ -62,9 +63,10 @@ class Params {
   std::vector<std::pair<std::string, std::int64_t>> flat_;
 };
 
-// The engines run 1 to kMaxScenarioThreads scenario threads (the controlled
-// engine keeps thread sets in one 64-bit word).
-inline constexpr int kMaxScenarioThreads = 64;
+// The fixed thread count of a scenario (`threads` parameter) is 1 to
+// kMaxScenarioThreads; threads started at run time (tangle::Thread) count
+// toward the same limit of threads alive at once.
+inline constexpr int kMaxScenarioThreads = 4096;
 
 // The inclusive range a parameter accepts; the CLI rejects values outside it.
 struct ParamRange {
@@ -77,6 +79,17 @@ class Scenario {
   virtual ~Scenario() = default;
   virtual void thread(int index) = 0;
   virtual void check() {}
+};
+
+// A scenario with one main thread that starts and joins the others itself
+// (tangle::Thread, thread.hpp), as a program does: main() runs as thread 0,
+// and the registration fixes the thread count at 1.
+class MainScenario : public Scenario {
+ public:
+  virtual void main() = 0;
+
+ private:
+  void thread(int) final { main(); }
 };
 
 // One registered scenario. Plain data plus a factory.
@@ -137,7 +150,9 @@ ScenarioBuilder* register_scenario_type(const char* name, const char* file) {
   info.construct = [](void* storage, const Params& p) -> Scenario* { return new (storage) S(p); };
   info.size = sizeof(S);
   info.align = alignof(S);
-  return register_scenario(std::move(info));
+  ScenarioBuilder* builder = register_scenario(std::move(info));
+  if constexpr (std::is_base_of_v<MainScenario, S>) builder->fixed_threads(1);
+  return builder;
 }
 }  // namespace detail
 

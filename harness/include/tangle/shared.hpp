@@ -39,10 +39,41 @@ class Shared {
     detail::current_runtime().shared_access(id_, true, loc);
     return value_;
   }
+  // Compound assignment: a read, then a write — two accesses, recorded as
+  // such, so another thread's access in between is the lost update it is
+  // in real code. Returns the new value (a copy: not a reference into the
+  // shared state, which would be an unchecked access).
+  template <class U>
+  T operator+=(const U& v) { return update([&](T& x) { x += v; }); }
+  template <class U>
+  T operator-=(const U& v) { return update([&](T& x) { x -= v; }); }
+  template <class U>
+  T operator*=(const U& v) { return update([&](T& x) { x *= v; }); }
+  template <class U>
+  T operator|=(const U& v) { return update([&](T& x) { x |= v; }); }
+  template <class U>
+  T operator&=(const U& v) { return update([&](T& x) { x &= v; }); }
+  template <class U>
+  T operator^=(const U& v) { return update([&](T& x) { x ^= v; }); }
+  T operator++() { return update([](T& x) { ++x; }); }
+  T operator--() { return update([](T& x) { --x; }); }
+  T operator++(int) { const T old = read(); write(old + 1); return old; }
+  T operator--(int) { const T old = read(); write(old - 1); return old; }
+
   // Unchecked access, for the scenario's check() after all threads finished.
   const T& final_value() const { return value_; }
 
  private:
+  // Loc: the compound operator's caller cannot be seen through an operator
+  // (no defaulted argument), so both accesses name this header's line; the
+  // trace still shows the thread and the object.
+  template <class F>
+  T update(F&& f) {
+    T x = read();
+    f(x);
+    write(x);
+    return x;
+  }
   detail::ObjectId id_;
   T value_;
 };

@@ -1,6 +1,6 @@
-// Instrumented synchronization primitives: Mutex, RecursiveMutex, Semaphore,
-// BoundedSemaphore, Event, CondVar, and the RAII guards that carry the
-// caller's source line.
+// Instrumented synchronization primitives: Mutex, RecursiveMutex, RWLock,
+// Semaphore, BoundedSemaphore, BinarySemaphore, Event, CondVar, Barrier,
+// Latch, Once, and the RAII guards that carry the caller's source line.
 //
 // Each primitive is a handle (an object id of the current execution); its
 // semantics live in the engine (see detail/runtime.hpp). Construct primitives
@@ -68,6 +68,8 @@ class Semaphore {
  protected:
   Semaphore(detail::ObjectKind kind, std::int64_t initial, const char* name, Loc loc)
       : id_(detail::current_runtime().create_object(kind, name, initial, loc)) {}
+  Semaphore(detail::ObjectKind kind, std::int64_t initial, std::int64_t bound, const char* name, Loc loc)
+      : id_(detail::current_runtime().create_object(kind, name, initial, loc, bound)) {}
 
  private:
   detail::ObjectId id_;
@@ -80,6 +82,18 @@ class BoundedSemaphore : public Semaphore {
   explicit BoundedSemaphore(std::int64_t initial, const char* name = nullptr,
                             Loc loc = Loc::current())
       : Semaphore(detail::ObjectKind::bounded_semaphore, initial, name, loc) {}
+
+ protected:
+  BoundedSemaphore(std::int64_t initial, std::int64_t bound, const char* name, Loc loc)
+      : Semaphore(detail::ObjectKind::bounded_semaphore, initial, bound, name, loc) {}
+};
+
+// std::binary_semaphore: a count of 0 or 1; releasing it while it is 1 is
+// undefined in C++ and a `semaphore_overrelease` finding here.
+class BinarySemaphore : public BoundedSemaphore {
+ public:
+  explicit BinarySemaphore(bool available, const char* name = nullptr, Loc loc = Loc::current())
+      : BoundedSemaphore(available ? 1 : 0, 1, name, loc) {}
 };
 
 // Python's threading.Event: a flag threads can wait for.
@@ -175,6 +189,111 @@ class UniqueLock {
   Loc loc_;
   bool owns_ = false;
 };
+
+// std::shared_mutex / pthread_rwlock_t: many readers or one writer.
+// Reader-preferring (a reader enters while only readers hold it). Locking it
+// again in the same thread (for writing, or for writing while reading) is a
+// `self_deadlock` finding.
+class RWLock {
+ public:
+  explicit RWLock(const char* name = nullptr, Loc loc = Loc::current())
+      : id_(detail::current_runtime().create_object(detail::ObjectKind::rwlock, name, 0, loc)) {}
+  RWLock(const RWLock&) = delete;
+  RWLock& operator=(const RWLock&) = delete;
+
+  void lock(Loc loc = Loc::current()) { detail::current_runtime().rwlock_lock(id_, false, loc); }
+  bool try_lock(Loc loc = Loc::current()) { return detail::current_runtime().rwlock_try_lock(id_, false, loc); }
+  void unlock(Loc loc = Loc::current()) { detail::current_runtime().rwlock_unlock(id_, false, loc); }
+  void lock_shared(Loc loc = Loc::current()) { detail::current_runtime().rwlock_lock(id_, true, loc); }
+  bool try_lock_shared(Loc loc = Loc::current()) {
+    return detail::current_runtime().rwlock_try_lock(id_, true, loc);
+  }
+  void unlock_shared(Loc loc = Loc::current()) { detail::current_runtime().rwlock_unlock(id_, true, loc); }
+  detail::ObjectId id() const { return id_; }
+
+ private:
+  detail::ObjectId id_;
+};
+
+// std::shared_lock subset that records the caller's line: a reader's guard.
+template <class M>
+class SharedLock {
+ public:
+  explicit SharedLock(M& m, Loc loc = Loc::current()) : m_(m), loc_(loc) { m_.lock_shared(loc_); }
+  ~SharedLock() { m_.unlock_shared(loc_); }
+  SharedLock(const SharedLock&) = delete;
+  SharedLock& operator=(const SharedLock&) = delete;
+
+ private:
+  M& m_;
+  Loc loc_;
+};
+
+// std::barrier without a completion function: `parties` threads meet at
+// arrive_and_wait, then all go on; reusable phase after phase.
+class Barrier {
+ public:
+  explicit Barrier(std::int64_t parties, const char* name = nullptr, Loc loc = Loc::current())
+      : id_(detail::current_runtime().create_object(detail::ObjectKind::barrier, name, 0, loc, parties)) {}
+  Barrier(const Barrier&) = delete;
+  Barrier& operator=(const Barrier&) = delete;
+  void arrive_and_wait(Loc loc = Loc::current()) { detail::current_runtime().barrier_arrive_and_wait(id_, loc); }
+
+ private:
+  detail::ObjectId id_;
+};
+
+// std::latch: counts down once; waiters go on at zero. Counting below zero
+// is an `invariant_violation` finding (undefined in C++).
+class Latch {
+ public:
+  explicit Latch(std::int64_t count, const char* name = nullptr, Loc loc = Loc::current())
+      : id_(detail::current_runtime().create_object(detail::ObjectKind::latch, name, count, loc)) {}
+  Latch(const Latch&) = delete;
+  Latch& operator=(const Latch&) = delete;
+  void count_down(std::int64_t n = 1, Loc loc = Loc::current()) {
+    detail::current_runtime().latch_count_down(id_, n, false, loc);
+  }
+  void wait(Loc loc = Loc::current()) { detail::current_runtime().latch_count_down(id_, 0, true, loc); }
+  void arrive_and_wait(std::int64_t n = 1, Loc loc = Loc::current()) {
+    detail::current_runtime().latch_count_down(id_, n, true, loc);
+  }
+
+ private:
+  detail::ObjectId id_;
+};
+
+// std::once_flag with call_once as a member: the first caller runs `f`, the
+// others wait for it to finish; an exception from `f` leaves the flag unset.
+class Once {
+ public:
+  explicit Once(const char* name = nullptr, Loc loc = Loc::current())
+      : id_(detail::current_runtime().create_object(detail::ObjectKind::once, name, 0, loc)) {}
+  Once(const Once&) = delete;
+  Once& operator=(const Once&) = delete;
+  template <class F>
+  void call(F&& f, Loc loc = Loc::current()) {
+    detail::Runtime& rt = detail::current_runtime();
+    if (!rt.once_begin(id_, loc)) return;
+    try {
+      f();
+    } catch (...) {
+      rt.once_end(id_, false, loc);
+      throw;
+    }
+    rt.once_end(id_, true, loc);
+  }
+
+ private:
+  detail::ObjectId id_;
+};
+
+// A data choice in [0, n): which message a simulated network drops, which
+// input a test picks. The controlled engine records it in the schedule, so a
+// replay takes the same branch; strategies may search over it.
+inline std::uint64_t choose(std::uint64_t n, Loc loc = Loc::current()) {
+  return n <= 1 ? 0 : detail::current_runtime().choose(n, loc);
+}
 
 // A scheduling point with no other effect; `spin_hint` (atomic.hpp) is the
 // busy-wait flavour.

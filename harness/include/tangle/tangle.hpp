@@ -7,3 +7,4 @@
 #include "tangle/scenario.hpp"
 #include "tangle/shared.hpp"
 #include "tangle/sync.hpp"
+#include "tangle/thread.hpp"

@@ -44,28 +44,67 @@ enum class ObjectKind : std::uint8_t {
   mutex,
   recursive_mutex,
   semaphore,
-  bounded_semaphore,
+  bounded_semaphore,  // count never above `limit` (its initial value unless given)
   event,
   condvar,
   shared,
   atomic,
+  // engine core v2
+  rwlock,             // readers-writer lock (std::shared_mutex, pthread_rwlock_t)
+  barrier,            // `limit` threads meet; reusable (std::barrier, pthread_barrier_t)
+  latch,              // counts down from `initial` once (std::latch)
+  once,               // std::once_flag, pthread_once_t
 };
 
 // Atomic read-modify-write flavours, for the trace.
 enum class AtomicOp : std::uint8_t { load, store, rmw, cas };
+
+// The memory order an atomic operation was called with. Recorded; every
+// engine still gives every order seq_cst semantics (relaxed memory is its own
+// issue), so a bug that needs a weaker order is not found yet. Same values
+// as std::memory_order's enumerators, without including <atomic> here.
+enum class MemoryOrder : std::uint8_t { relaxed, consume, acquire, release, acq_rel, seq_cst };
+
+// A thread started at run time (tangle::Thread): the body the engine runs.
+// Owned by the engine from spawn_thread on; it is destroyed after the body
+// returns (or unwinds).
+class ThreadBody {
+ public:
+  virtual ~ThreadBody() = default;
+  virtual void run() = 0;
+};
 
 class Runtime {
  public:
   virtual ~Runtime() = default;
 
   // Registers an object for this execution; ids are dense and deterministic
-  // (creation order), so they mean the same thing on replay.
+  // (creation order), so they mean the same thing on replay. `limit`: the
+  // bound of a bounded semaphore (0: its initial count), a barrier's party
+  // count.
   virtual ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial,
-                                 Loc loc) = 0;
+                                 Loc loc, std::int64_t limit = 0) = 0;
+  // The object's handle is gone (its destructor ran). Later operations on the
+  // id are bugs in the caller; an engine may reuse nothing of it. Default: no-op.
+  virtual void destroy_object(ObjectId o) { (void)o; }
+
+  // Threads started at run time. Returns the new thread's index (dense, in
+  // spawn order after the scenario's fixed threads). A spawn is a scheduling
+  // point: the new thread may run before the spawner's next operation.
+  virtual int spawn_thread(ThreadBody* body, Loc loc) = 0;
+  // Blocks until `thread` has finished; its writes then happen before the
+  // joiner's next operation. `in_destructor`: called from a destructor, so it
+  // must not throw; while the execution is being aborted it returns at once.
+  virtual void join_thread(int thread, Loc loc, bool in_destructor = false) = 0;
 
   virtual void mutex_lock(ObjectId m, Loc loc) = 0;
   virtual bool mutex_try_lock(ObjectId m, Loc loc) = 0;
   virtual void mutex_unlock(ObjectId m, Loc loc) = 0;
+
+  // Readers-writer lock: `shared` is a reader's lock / unlock.
+  virtual void rwlock_lock(ObjectId l, bool shared, Loc loc) = 0;
+  virtual bool rwlock_try_lock(ObjectId l, bool shared, Loc loc) = 0;
+  virtual void rwlock_unlock(ObjectId l, bool shared, Loc loc) = 0;
 
   virtual void semaphore_acquire(ObjectId s, Loc loc) = 0;
   virtual bool semaphore_try_acquire(ObjectId s, Loc loc) = 0;
@@ -80,16 +119,34 @@ class Runtime {
   virtual void condvar_wait(ObjectId cv, ObjectId m, Loc loc) = 0;
   virtual void condvar_notify(ObjectId cv, bool all, Loc loc) = 0;
 
+  // Barrier: arrive and wait until `limit` threads of this phase arrived.
+  // Latch: count down by n (n > 0) and, with `wait`, wait for zero; n == 0
+  // with `wait` only waits.
+  virtual void barrier_arrive_and_wait(ObjectId b, Loc loc) = 0;
+  virtual void latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc loc) = 0;
+  // Once: true when the caller must run the function (then call once_end);
+  // false when it already ran (the caller waited for it to finish).
+  // once_end(completed = false): the function threw, another caller runs it.
+  virtual bool once_begin(ObjectId o, Loc loc) = 0;
+  virtual void once_end(ObjectId o, bool completed, Loc loc) = 0;
+
   // Shared<T>: called before the plain access happens; checks for data races.
   virtual void shared_access(ObjectId v, bool write, Loc loc) = 0;
 
   // Atomic<T>: called before the access; the access itself is done by the
-  // caller on a std::atomic (every order is treated as seq_cst).
-  virtual void atomic_access(ObjectId a, AtomicOp op, Loc loc) = 0;
+  // caller on a std::atomic (every order is treated as seq_cst, see
+  // MemoryOrder).
+  virtual void atomic_access(ObjectId a, AtomicOp op, MemoryOrder order, Loc loc) = 0;
   // Blocks while `still_equal(ctx)` is true, until a notify on `a`.
   virtual void atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
                            Loc loc) = 0;
   virtual void atomic_notify(ObjectId a, bool all, Loc loc) = 0;
+
+  // A data choice in [0, n), n >= 1 (simulated loss, a random input): the
+  // controlled engine asks its strategy and records the answer in the
+  // schedule, so a replay makes the same choice; a stress engine draws it
+  // from the execution's seed.
+  virtual std::uint64_t choose(std::uint64_t n, Loc loc) = 0;
 
   // A scheduling hint: `spinning` says the caller busy-waits, so the scheduler
   // should run somebody else (keeps spin loops from livelocking the search).

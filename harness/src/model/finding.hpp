@@ -1,0 +1,33 @@
+// A finding as an engine makes it: plain data, cheap to build, converted to
+// the report model only when it is new (runner.cpp, stress_runner.cpp). Every
+// engine makes these and deduplicates them by one key (finding_signature).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tangle/detail/runtime.hpp"
+#include "tangle/report/model.hpp"
+
+namespace tangle::detail {
+
+struct RawFinding {
+  report::FindingKind kind;
+  std::string message;                 // model/misuse.hpp and the detectors word it
+  std::vector<int> threads;
+  std::vector<Loc> locs;               // most relevant first
+  std::vector<std::uint64_t> events;   // trace indices to highlight (controlled engine)
+  std::vector<report::CycleEdge> cycle;
+  std::uint64_t signature = 0;         // finding_signature: the dedup key
+};
+
+// The dedup key of a finding, on every engine: kind and source lines (file
+// names, not their addresses: one header's name may sit at different
+// addresses in different translation units), or the message when there is no
+// line (a crash).
+std::uint64_t finding_signature(report::FindingKind kind, std::span<const Loc> locs, std::string_view message);
+
+}  // namespace tangle::detail

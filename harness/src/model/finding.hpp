@@ -24,6 +24,12 @@ struct RawFinding {
   std::uint64_t signature = 0;         // finding_signature: the dedup key
 };
 
+// Thrown through scenario code to unwind an execution that must stop (a
+// deadlock, a misuse, the step bound), on every engine: each unfinished
+// thread unwinds from its pending operation; operations called by
+// destructors during that unwinding are no-ops.
+struct AbortExecution {};
+
 // The dedup key of a finding, on every engine: kind and source lines (file
 // names, not their addresses: one header's name may sit at different
 // addresses in different translation units), or the message when there is no

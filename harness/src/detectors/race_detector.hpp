@@ -21,8 +21,16 @@
 // trace), the stress engine's source line. Small sites keep the per-access
 // stores few: the detector sits on every Shared<T> access.
 //
-// Costs, n threads: read O(1), write O(n), acquire/release O(n); reset O(1)
-// amortised (vectors keep their capacity across executions).
+// Threads started at run time: fork(parent) gives the child the parent's
+// clock (everything the parent did so far happens before the child's first
+// event) and ticks the parent; join(joiner, child) is an acquire of the
+// child's clock.
+//
+// Costs, n threads: read O(1), write O(n), acquire/release/fork/join O(n);
+// reset O(1) amortised (vectors keep their capacity across executions). Rows
+// are W = 2^k >= n wide; W never shrinks, so after the first execution a
+// scenario's executions never re-lay the rows out; a fork past W doubles W
+// and copies every row once (O(rows·W)).
 // Threading: single-threaded; each engine owns one.
 #pragma once
 
@@ -30,6 +38,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "tangle/detail/runtime.hpp"
@@ -52,17 +61,39 @@ class BasicRaceDetector {
   // Forgets everything; `threads` threads, each starting at clock 1.
   void reset(int threads) {
     n_ = static_cast<std::size_t>(threads);
-    shift_ = static_cast<unsigned>(std::bit_width(n_ - 1));
+    shift_ = std::max(shift_, static_cast<unsigned>(std::bit_width(n_ - 1)));
     clocks_.assign(n_ << shift_, 0);
     for (std::size_t t = 0; t < n_; ++t) clocks_[(t << shift_) + t] = 1;
+    syncs_.clear();
     vars_.clear();
     reads_.clear();
   }
   int add_sync() {
-    const std::size_t first = clocks_.size();
-    clocks_.resize(first + (std::size_t{1} << shift_), 0);
-    return static_cast<int>(first >> shift_);  // sync clocks follow the n_ thread clocks
+    const std::size_t first = syncs_.size();
+    syncs_.resize(first + (std::size_t{1} << shift_), 0);
+    return static_cast<int>(first >> shift_);
   }
+  // A thread started by `parent` (-1: by nobody, e.g. a fixed thread added
+  // late); returns its index, n before the call.
+  int fork(int parent) {
+    if (n_ + 1 > (std::size_t{1} << shift_)) widen();
+    const std::size_t child = n_++;
+    clocks_.resize(n_ << shift_, 0);
+    std::uint32_t* c = clock(static_cast<int>(child));
+    if (parent >= 0) {
+      const std::uint32_t* p = clock(parent);
+      std::copy(p, p + child, c);
+      ++clock(parent)[parent];
+    }
+    c[child] = 1;
+    return static_cast<int>(child);
+  }
+  void join(int joiner, int child) {
+    std::uint32_t* c = clock(joiner);
+    const std::uint32_t* d = clock(child);
+    for (std::size_t i = 0; i < n_; ++i) c[i] = std::max(c[i], d[i]);
+  }
+  int threads() const { return static_cast<int>(n_); }
   int add_variable() {
     vars_.emplace_back();
     reads_.resize(reads_.size() + (std::size_t{1} << shift_));
@@ -73,12 +104,12 @@ class BasicRaceDetector {
   // data-dependent branch, mispredicted often enough to show in profiles.
   void acquire(int thread, int sync) {
     std::uint32_t* c = clock(thread);
-    const std::uint32_t* s = clock(sync);
+    const std::uint32_t* s = sync_clock(sync);
     for (std::size_t i = 0; i < n_; ++i) c[i] = std::max(c[i], s[i]);
   }
   void release(int thread, int sync) {
     std::uint32_t* c = clock(thread);
-    std::uint32_t* s = clock(sync);
+    std::uint32_t* s = sync_clock(sync);
     for (std::size_t i = 0; i < n_; ++i) s[i] = std::max(s[i], c[i]);
     ++c[thread];  // later events of this thread are not covered by this release
   }
@@ -134,13 +165,32 @@ class BasicRaceDetector {
     Site site{};
   };
   std::uint32_t* clock(int i) { return &clocks_[static_cast<std::size_t>(i) << shift_]; }
+  std::uint32_t* sync_clock(int i) { return &syncs_[static_cast<std::size_t>(i) << shift_]; }
+  // Doubles the row width W, keeping every row's contents.
+  void widen() {
+    const unsigned old = shift_++;
+    auto relayout = [&](auto& rows) {
+      using V = std::decay_t<decltype(rows)>;
+      const std::size_t count = rows.size() >> old;
+      V wide(count << shift_);
+      for (std::size_t r = 0; r < count; ++r)
+        std::copy(rows.begin() + static_cast<std::ptrdiff_t>(r << old),
+                  rows.begin() + static_cast<std::ptrdiff_t>((r + 1) << old),
+                  wide.begin() + static_cast<std::ptrdiff_t>(r << shift_));
+      rows.swap(wide);
+    };
+    relayout(clocks_);
+    relayout(syncs_);
+    relayout(reads_);
+  }
 
   std::size_t n_ = 0;
   // Rows (clocks, a variable's read slots) are 2^shift_ >= n_ wide: the
   // row of a thread or object is a shift away, not a multiply on the chain
   // of dependent loads every access walks.
   unsigned shift_ = 0;
-  std::vector<std::uint32_t> clocks_;  // thread clocks, then sync clocks, one row each
+  std::vector<std::uint32_t> clocks_;  // thread clocks, one row each
+  std::vector<std::uint32_t> syncs_;   // sync-object clocks, one row each
   std::vector<Variable> vars_;
   std::vector<ReadSlot> reads_;        // per variable: a row, one slot per thread
   Race race_;                          // the last race found

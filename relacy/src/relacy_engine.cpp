@@ -246,7 +246,19 @@ class RelacyRuntime final : public detail::Runtime {
 
   // --- tangle::detail::Runtime --------------------------------------------
 
-  ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc) override {
+  int spawn_thread(tangle::detail::ThreadBody*, Loc) override { throw 1; }
+  void join_thread(int, Loc, bool) override { throw 1; }
+  void rwlock_lock(ObjectId, bool, Loc) override { throw 1; }
+  bool rwlock_try_lock(ObjectId, bool, Loc) override { throw 1; }
+  void rwlock_unlock(ObjectId, bool, Loc) override { throw 1; }
+  void barrier_arrive_and_wait(ObjectId, Loc) override { throw 1; }
+  void latch_count_down(ObjectId, std::int64_t, bool, Loc) override { throw 1; }
+  bool once_begin(ObjectId, Loc) override { throw 1; }
+  void once_end(ObjectId, bool, Loc) override { throw 1; }
+  std::uint64_t choose(std::uint64_t, Loc) override { return 0; }
+  void atomic_access(ObjectId a, AtomicOp op, tangle::detail::MemoryOrder, Loc loc) override { atomic_access(a, op, loc); }
+  ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc, std::int64_t) override { return create_object(kind, name, initial, loc); }
+  ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc) {
     if (count_ >= kMaxObjects) {
       pending_.record(FindingKind::crash, thread_index(),
                       "more than 256 instrumented objects in one execution (Relacy engine limit)", loc);
@@ -373,7 +385,7 @@ class RelacyRuntime final : public detail::Runtime {
     }
   }
 
-  void atomic_access(ObjectId a, AtomicOp op, Loc loc) override {
+  void atomic_access(ObjectId a, AtomicOp op, Loc loc) {
     Slot& s = slot(a);
     const rl::debug_info info = at(s, loc);
     // tangle treats every order as seq_cst (atomic.hpp); so does the shadow.

@@ -105,7 +105,19 @@ class StressEngine final : public Runtime {
 
   // Runtime
   ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial,
-                         Loc loc) override;
+                         Loc loc, std::int64_t) override { return create_object(kind, name, initial, loc); }
+  ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc);
+  int spawn_thread(ThreadBody*, Loc) override { throw 1; }
+  void join_thread(int, Loc, bool) override { throw 1; }
+  void rwlock_lock(ObjectId, bool, Loc) override { throw 1; }
+  bool rwlock_try_lock(ObjectId, bool, Loc) override { throw 1; }
+  void rwlock_unlock(ObjectId, bool, Loc) override { throw 1; }
+  void barrier_arrive_and_wait(ObjectId, Loc) override { throw 1; }
+  void latch_count_down(ObjectId, std::int64_t, bool, Loc) override { throw 1; }
+  bool once_begin(ObjectId, Loc) override { throw 1; }
+  void once_end(ObjectId, bool, Loc) override { throw 1; }
+  std::uint64_t choose(std::uint64_t, Loc) override { return 0; }
+  void atomic_access(ObjectId a, AtomicOp op, MemoryOrder, Loc loc) override { atomic_access(a, op, loc); }
   void mutex_lock(ObjectId m, Loc loc) override;
   bool mutex_try_lock(ObjectId m, Loc loc) override;
   void mutex_unlock(ObjectId m, Loc loc) override;
@@ -119,7 +131,7 @@ class StressEngine final : public Runtime {
   void condvar_wait(ObjectId cv, ObjectId m, Loc loc) override;
   void condvar_notify(ObjectId cv, bool all, Loc loc) override;
   void shared_access(ObjectId v, bool write, Loc loc) override;
-  void atomic_access(ObjectId a, AtomicOp op, Loc loc) override;
+  void atomic_access(ObjectId a, AtomicOp op, Loc loc);
   void atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
                    Loc loc) override;
   void atomic_notify(ObjectId a, bool all, Loc loc) override;

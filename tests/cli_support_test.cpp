@@ -101,12 +101,12 @@ TEST(ScenarioRanges, BuiltinsDeclareBoundedRanges) {
 TEST(CheckParams, OutOfRangeNamesScenarioAndRange) {
   const ScenarioInfo* info = find_scenario("counter/locked");
   ASSERT_NE(info, nullptr);
-  EXPECT_NO_THROW(check_params(*info, {{"threads", 64}, {"iterations", 1}}, "--param"));
+  EXPECT_NO_THROW(check_params(*info, {{"threads", 4096}, {"iterations", 1}}, "--param"));
   try {
-    check_params(*info, {{"threads", 65}}, "--param");
+    check_params(*info, {{"threads", 4097}}, "--param");
     FAIL();
   } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "--param threads=65: counter/locked takes threads in 1..64");
+    EXPECT_STREQ(e.what(), "--param threads=4097: counter/locked takes threads in 1..4096");
   }
   // A name the scenario does not declare is not its concern (parse_params
   // rejects names no selected scenario declares).
@@ -116,11 +116,11 @@ TEST(CheckParams, OutOfRangeNamesScenarioAndRange) {
 TEST(CheckParams, ThreadCountFromEffectiveParameters) {
   const ScenarioInfo* info = find_scenario("prodcons/bounded-queue");
   ASSERT_NE(info, nullptr);
-  EXPECT_NO_THROW(check_params(*info, {{"producers", 32}, {"consumers", 32}}, "--param"));
-  EXPECT_THROW(check_params(*info, {{"producers", 32}, {"consumers", 33}}, "--param"), UsageError);
-  // Through parse_params, as the CLI calls it.
-  EXPECT_THROW(parse_params({"producers=63"}, {info}), UsageError);
-  EXPECT_EQ(parse_params({"producers=62"}, {info}).at("producers"), 62);
+  EXPECT_NO_THROW(check_params(*info, {{"producers", 2048}, {"consumers", 2048}}, "--param"));
+  EXPECT_THROW(check_params(*info, {{"producers", 2048}, {"consumers", 2049}}, "--param"), UsageError);
+  // Through parse_params, as the CLI calls it (2 consumers by default).
+  EXPECT_THROW(parse_params({"producers=4095"}, {info}), UsageError);
+  EXPECT_EQ(parse_params({"producers=4094"}, {info}).at("producers"), 4094);
 }
 
 TEST(ScenarioBuilder, DefaultOutsideItsRangeIsARegistrationError) {
@@ -128,7 +128,7 @@ TEST(ScenarioBuilder, DefaultOutsideItsRangeIsARegistrationError) {
   info.name = "test/bad-default";
   ScenarioBuilder b(&info);
   EXPECT_THROW(b.param("n", 0, 1, 10), std::invalid_argument);
-  EXPECT_THROW(b.threads(65), std::invalid_argument);
+  EXPECT_THROW(b.threads(kMaxScenarioThreads + 1), std::invalid_argument);
   b.param("n", 3, 1, 10);
   EXPECT_EQ(info.ranges.at("n").min, 1);
   EXPECT_EQ(info.ranges.at("n").max, 10);

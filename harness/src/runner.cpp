@@ -43,9 +43,19 @@ report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw
   f.trace_hash = hash_hex(view.trace_hash);
   f.first_execution = execution;
   if (view.replayable) {
-    ReplayToken token{info.name,        params.values(),
-                      options.engine.max_steps, view.data_points,
-                      {view.schedule.begin(), view.schedule.end()}, raw.kind, view.trace_hash};
+    ReplayToken token;
+    token.scenario = info.name;
+    token.params = params.values();
+    token.max_steps = options.engine.max_steps;
+    token.data_points = view.data_points;
+    token.schedule.assign(view.schedule.begin(), view.schedule.end());
+    token.kind = raw.kind;
+    token.trace_hash = view.trace_hash;
+    token.strategy = options.strategy;
+    token.depth = options.strategy == "pct" ? static_cast<std::uint64_t>(options.depth) : 0;
+    token.pct_k = options.strategy == "pct" ? view.pct_k : 0;
+    token.seed = options.seed;
+    token.execution = execution;
     f.replay = encode_token(token);
   }
 
@@ -88,9 +98,9 @@ Params effective_params(const ScenarioInfo& info,
   return Params(values);
 }
 
-std::unique_ptr<Strategy> make_strategy(const RunOptions& options) {
+std::unique_ptr<Strategy> make_strategy(const RunOptions& options, std::uint64_t pct_k) {
   if (options.strategy == "random") return make_random_strategy();
-  if (options.strategy == "pct") return make_pct_strategy(options.depth);
+  if (options.strategy == "pct") return make_pct_strategy(options.depth, pct_k);
   throw std::invalid_argument("unknown strategy '" + options.strategy + "'");
 }
 
@@ -144,7 +154,32 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
   report::ScenarioResult r = empty_result(info, params);
   ControlledEngine engine(info, params, options.engine);
   if (hooks.on_engine) hooks.on_engine(engine);
-  auto strategy = make_strategy(options);
+  Calibration calibration = options.calibration;
+  const auto race_in = [](const ExecutionResult& e) {
+    return std::any_of(e.findings.begin(), e.findings.end(),
+                       [](const RawFinding& f) { return f.kind == FindingKind::data_race; });
+  };
+  // The execution-i parameters: calibration defaults before
+  // kCalibrationExecutions, what the calibration saw after.
+  std::unique_ptr<Strategy> strategy;
+  bool calibrated_setup = false;
+  const auto setup = [&](std::uint64_t i) {
+    const bool after = i >= kCalibrationExecutions;
+    if (strategy && after == calibrated_setup) return;
+    calibrated_setup = after;
+    strategy = make_strategy(options, calibration.pct_k(i));
+    engine.set_race_seen(calibration.data_points(i));
+  };
+  // A loop that starts past executions the calibration has not seen (a
+  // shard) runs them first, reporting nothing.
+  while (calibration.counted < std::min(first, kCalibrationExecutions)) {
+    const std::uint64_t i = calibration.counted;
+    setup(i);
+    crash_capture::ExecutionScope scope(i);
+    const ExecutionResult& exec = engine.run(*strategy, ExecutionStart{mix_seed(options.seed, i), i, engine.threads()});
+    calibration.add(exec.decisions, race_in(exec));
+    if (hooks.on_calibrated) hooks.on_calibrated(calibration);
+  }
   std::unordered_map<std::uint64_t, std::size_t> seen;  // signature -> index in r.findings
 
   std::uint64_t i = first;
@@ -155,10 +190,15 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
           std::chrono::duration<double>(Clock::now() - start).count() >= options.time_budget_s)
         break;
     }
+    setup(i);
     const ExecutionResult& exec = [&]() -> const ExecutionResult& {
       crash_capture::ExecutionScope scope(i);  // only scenario code is the scenario's doing
-      return engine.run(*strategy, mix_seed(options.seed, i));
+      return engine.run(*strategy, ExecutionStart{mix_seed(options.seed, i), i, engine.threads()});
     }();
+    if (i == calibration.counted && i < kCalibrationExecutions) {
+      calibration.add(exec.decisions, race_in(exec));
+      if (hooks.on_calibrated) hooks.on_calibrated(calibration);
+    }
     r.steps += exec.steps;
     if (exec.findings.empty()) continue;
     if (!r.first_failure_execution) r.first_failure_execution = i + 1;
@@ -168,7 +208,9 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
         ++r.findings[it->second].occurrences;
         continue;
       }
-      r.findings.push_back(convert_finding(view_of(engine), raw, info, params, options, i + 1));
+      ExecutionView view = view_of(engine);
+      view.pct_k = calibration.pct_k(i);
+      r.findings.push_back(convert_finding(view, raw, info, params, options, i + 1));
       if (hooks.on_new_finding) hooks.on_new_finding(r.findings.back(), raw.signature);
     }
   }
@@ -252,7 +294,7 @@ ReplayOutcome replay_here(const ReplayToken& token, const std::function<void(con
   ReplayStrategy strategy(token.schedule);
   const ExecutionResult& exec = [&]() -> const ExecutionResult& {
     crash_capture::ExecutionScope scope(0);  // only scenario code is the scenario's doing
-    return engine.run(strategy, 0);
+    return engine.run(strategy, ExecutionStart{0, token.execution, engine.threads()});
   }();
   if (strategy.diverged()) throw ReplayDiverged(strategy.divergence());
 
@@ -274,6 +316,9 @@ ReplayOutcome replay_here(const ReplayToken& token, const std::function<void(con
 RunOptions replay_options(const ReplayToken& token) {
   RunOptions options;
   options.engine.max_steps = token.max_steps;
+  if (!token.strategy.empty()) options.strategy = token.strategy;
+  if (token.depth > 0) options.depth = static_cast<int>(token.depth);
+  options.seed = token.seed;
   // A fresh engine has seen no race: `sync` places points at Shared<T>
   // accesses exactly when the recorded execution did only under `all`.
   options.engine.granularity = token.data_points ? Granularity::all : Granularity::sync;

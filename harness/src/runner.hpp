@@ -4,6 +4,7 @@
 // the expectations.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -17,6 +18,39 @@
 #include "token.hpp"
 
 namespace tangle::detail {
+
+// Purity (DESIGN.md §2): execution i of a run is a function of (scenario,
+// params, strategy, seed, i) alone, whatever ran before it, so a supervised
+// child restarted after a death, a job or a shard reproduces it. What the
+// strategy and the engine would otherwise learn as they go — PCT's k (the
+// decisions to expect per execution) and whether the scenario races (then
+// Shared<T> accesses are scheduling points from the start: Granularity) — is
+// learned from the run's first kCalibrationExecutions executions only, which
+// themselves run with fixed defaults (k = kDefaultPctK, no race assumed; a
+// race still makes the rest of its own execution fine-grained). Executions
+// from kCalibrationExecutions on use what those saw. A loop that starts past
+// them (a shard) re-runs the missing ones silently first.
+inline constexpr std::uint64_t kCalibrationExecutions = 8;
+inline constexpr std::uint64_t kDefaultPctK = 16;
+struct Calibration {
+  std::uint64_t counted = 0;        // executions [0, counted) are in it
+  std::uint64_t max_decisions = 0;  // the most schedule entries among them
+  bool race_seen = false;           // one of them found a data race
+  bool complete() const { return counted >= kCalibrationExecutions; }
+  void add(std::uint64_t decisions, bool race) {
+    max_decisions = std::max(max_decisions, decisions);
+    race_seen = race_seen || race;
+    ++counted;
+  }
+  // What execution i runs with. Never below the default: PCT's change
+  // points must be able to fall anywhere an execution may reach, and
+  // calibration executions that ran coarse-grained (before a race switched
+  // Shared<T> accesses to points) saw fewer decisions than later ones make.
+  std::uint64_t pct_k(std::uint64_t i) const {
+    return i < kCalibrationExecutions || !complete() ? kDefaultPctK : std::max(max_decisions, kDefaultPctK);
+  }
+  bool data_points(std::uint64_t i) const { return i >= kCalibrationExecutions && complete() && race_seen; }
+};
 
 struct RunOptions {
   std::string strategy = "pct";  // random | pct
@@ -32,6 +66,7 @@ struct RunOptions {
   bool isolate = false;
   double watchdog_s = 1;         // isolated: no tangle operation this long is a hang
   double deadline_s = 0;         // isolated: hard wall-clock limit for the scenario (0: none)
+  Calibration calibration;       // what is known of executions [0, kCalibrationExecutions) already
 };
 
 // Called now and then from the run loop with executions done so far.
@@ -45,9 +80,10 @@ struct ExecutionView {
   std::uint64_t trace_length = 0;     // events in the whole execution
   std::uint64_t trace_hash = 0;
   std::function<std::string(ObjectId)> object_name;
-  std::span<const std::uint8_t> schedule;
+  std::span<const std::uint32_t> schedule;
   bool data_points = false;
   bool replayable = true;             // false: no token (the schedule was not kept)
+  std::uint64_t pct_k = 0;            // the k it ran with (PCT), for its token
 };
 ExecutionView view_of(const ControlledEngine& engine);
 
@@ -65,6 +101,7 @@ struct LoopHooks {
   std::function<void()> on_engine_done;                     // once, after the last, before it is destroyed
   std::function<void(const report::Finding&, std::uint64_t signature)> on_new_finding;
   std::function<void(const report::ScenarioResult& so_far, std::uint64_t done)> on_tick;
+  std::function<void(const Calibration&)> on_calibrated;  // after each calibration execution
 };
 report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& params, const RunOptions& options,
                                       std::uint64_t first, std::uint64_t last, const LoopHooks& hooks = {});
@@ -74,7 +111,8 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
 Params effective_params(const ScenarioInfo& info,
                         const Params::Map& overrides);
 
-std::unique_ptr<Strategy> make_strategy(const RunOptions& options);
+// The run's strategy for executions with PCT parameter `pct_k`.
+std::unique_ptr<Strategy> make_strategy(const RunOptions& options, std::uint64_t pct_k = kDefaultPctK);
 
 // A result with the scenario's identity filled in (name, parameters as
 // strings, expectations, thread count) and nothing run yet: every engine's

@@ -7,7 +7,7 @@ namespace {
 
 constexpr std::string_view kPrefix = "tgl1_";
 constexpr std::uint8_t kMagic = 0x7a;
-constexpr std::uint8_t kVersion = 2;  // 2: data_points
+constexpr std::uint8_t kVersion = 3;  // 2: data_points; 3: kind by name, 32-bit entries, origin
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::uint32_t crc32(const std::string& data) {
@@ -132,8 +132,13 @@ std::string encode_token(const ReplayToken& t) {
   }
   put_varint(p, t.max_steps);
   put_varint(p, t.data_points ? 1 : 0);
-  put_varint(p, static_cast<std::uint64_t>(t.kind));
+  put_string(p, std::string(report::to_string(t.kind)));
   put_varint(p, t.trace_hash);
+  put_string(p, t.strategy);
+  put_varint(p, t.depth);
+  put_varint(p, t.pct_k);
+  put_varint(p, t.seed);
+  put_varint(p, t.execution);
   put_varint(p, t.schedule.size());
   std::string runs;
   std::uint64_t run_count = 0;
@@ -181,11 +186,26 @@ ReplayToken decode_token(std::string_view text) {
   const std::uint64_t data_points = version >= 2 ? r.varint() : 1;
   if (data_points > 1) throw TokenError("replay token is corrupt (data_points)");
   t.data_points = data_points == 1;
-  const std::uint64_t kind = r.varint();
-  if (kind >= static_cast<std::uint64_t>(report::kFindingKindCount))
-    throw TokenError("replay token is corrupt (unknown finding kind)");
-  t.kind = static_cast<report::FindingKind>(kind);
+  if (version >= 3) {
+    const auto kind = report::parse_kind(r.string(64));
+    if (!kind) throw TokenError("replay token is corrupt (unknown finding kind)");
+    t.kind = *kind;
+  } else {
+    // Versions 1-2: the enum value, in the order the kinds had then (which
+    // is today's; FindingKind must only grow at its end).
+    const std::uint64_t kind = r.varint();
+    if (kind >= static_cast<std::uint64_t>(report::kFindingKindCount))
+      throw TokenError("replay token is corrupt (unknown finding kind)");
+    t.kind = static_cast<report::FindingKind>(kind);
+  }
   t.trace_hash = r.varint();
+  if (version >= 3) {
+    t.strategy = r.string(64);
+    t.depth = r.varint();
+    t.pct_k = r.varint();
+    t.seed = r.varint();
+    t.execution = r.varint();
+  }
   const std::uint64_t length = r.varint();
   const std::uint64_t runs = r.varint();
   if (length > (1u << 30) || runs > length)
@@ -194,9 +214,9 @@ ReplayToken decode_token(std::string_view text) {
   for (std::uint64_t i = 0; i < runs; ++i) {
     const std::uint64_t thread = r.varint();
     const std::uint64_t run = r.varint();
-    if (thread > 63 || run == 0 || run > length - t.schedule.size())
+    if (thread > 0xffffffffu || (version < 3 && thread > 63) || run == 0 || run > length - t.schedule.size())
       throw TokenError("replay token is corrupt (schedule)");
-    t.schedule.insert(t.schedule.end(), run, static_cast<std::uint8_t>(thread));
+    t.schedule.insert(t.schedule.end(), run, static_cast<std::uint32_t>(thread));
   }
   if (t.schedule.size() != length || !r.done())
     throw TokenError("replay token is corrupt (schedule)");

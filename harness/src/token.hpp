@@ -5,8 +5,10 @@
 // the finding it was printed for (kind and trace_hash, so replay can say
 // whether it reproduced), and whether Shared<T> accesses were scheduling
 // points. Layout, before base64url: a magic byte and version,
-// then varint-length fields, the schedule run-length encoded as (thread, run)
-// pairs, and a CRC-32 of everything before it — a corrupt or truncated token
+// then varint-length fields, the schedule run-length encoded as (entry, run)
+// pairs, and a CRC-32 of everything before it. Version 3 names the finding
+// kind by its stable string (versions 1 and 2, still read, by its enum value
+// of the time) and adds the execution's origin fields — a corrupt or truncated token
 // is refused with a clear message, never half-decoded.
 #pragma once
 
@@ -28,9 +30,18 @@ struct ReplayToken {
   // Shared<T> accesses were scheduling points in that execution (see
   // Granularity in controlled/engine.hpp): replay must place the same points.
   bool data_points = true;
-  std::vector<std::uint8_t> schedule;
+  // One entry per pick (a thread index) or data choice (a value), in order.
+  std::vector<std::uint32_t> schedule;
   report::FindingKind kind = report::FindingKind::crash;
   std::uint64_t trace_hash = 0;
+  // Version 3: what the execution was, so a token says where it came from
+  // (a replay needs only the schedule): the strategy and its parameters
+  // (PCT's depth and k), the run's seed and the execution's index in the run.
+  std::string strategy;
+  std::uint64_t depth = 0;
+  std::uint64_t pct_k = 0;
+  std::uint64_t seed = 0;
+  std::uint64_t execution = 0;
 };
 
 struct TokenError : std::runtime_error {

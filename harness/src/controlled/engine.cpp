@@ -11,6 +11,7 @@
 
 #include "controlled/snapshot.hpp"
 #include "exceptions.hpp"
+#include "model/misuse.hpp"
 #include "object_names.hpp"
 #include "source_path.hpp"
 
@@ -19,64 +20,15 @@ namespace tangle::detail {
 using report::CycleEdge;
 using report::FindingKind;
 
-const char* to_string(EventOp op) {
-  switch (op) {
-    case EventOp::thread_start: return "start";
-    case EventOp::thread_end: return "end";
-    case EventOp::lock: return "lock";
-    case EventOp::acquired: return "acquired";
-    case EventOp::try_lock: return "try_lock";
-    case EventOp::unlock: return "unlock";
-    case EventOp::acquire: return "acquire";
-    case EventOp::try_acquire: return "try_acquire";
-    case EventOp::release: return "release";
-    case EventOp::set: return "set";
-    case EventOp::clear: return "clear";
-    case EventOp::wait: return "wait";
-    case EventOp::is_set: return "is_set";
-    case EventOp::cv_wait: return "cv_wait";
-    case EventOp::notify_one: return "notify_one";
-    case EventOp::notify_all: return "notify_all";
-    case EventOp::read: return "read";
-    case EventOp::write: return "write";
-    case EventOp::atomic_load: return "load";
-    case EventOp::atomic_store: return "store";
-    case EventOp::atomic_rmw: return "rmw";
-    case EventOp::atomic_cas: return "cas";
-    case EventOp::atomic_wait: return "atomic_wait";
-    case EventOp::atomic_notify: return "atomic_notify";
-    case EventOp::yield: return "yield";
-    case EventOp::spin: return "spin";
-    case EventOp::blocked: return "blocked";
-    case EventOp::check_failed: return "check_failed";
-  }
-  return "?";
-}
-
-namespace {
-
-constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
-constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
-
-std::uint64_t fnv(std::uint64_t h, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) {
-    h ^= (v >> (8 * i)) & 0xff;
-    h *= kFnvPrime;
-  }
-  return h;
-}
-
-}  // namespace
-
 ControlledEngine::ControlledEngine(const ScenarioInfo& info, const Params& params,
                                    EngineOptions options)
     : info_(info), params_(params), options_(options), n_(info.thread_count(params)),
       stacks_(options.stack_size), race_seen_(options.race_seen) {
-  if (n_ < 1 || n_ > 64) throw std::invalid_argument("a scenario needs 1 to 64 threads");
+  if (n_ < 1 || n_ > kMaxScenarioThreads)
+    throw std::invalid_argument("a scenario needs 1 to " + std::to_string(kMaxScenarioThreads) + " threads");
   if (info_.construct) scenario_storage_ = ::operator new(info_.size, std::align_val_t(info_.align));
   stacks_.reserve(n_);
-  ctx_.resize(static_cast<std::size_t>(n_) + 1);
-  threads_.resize(static_cast<std::size_t>(n_));
+  runnable_.reserve(n_);
 }
 
 ControlledEngine::~ControlledEngine() {
@@ -86,28 +38,24 @@ ControlledEngine::~ControlledEngine() {
 // ---------------------------------------------------------------------------
 // Executions and fibers
 
-const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t seed) {
+const ExecutionResult& ControlledEngine::run(Strategy& strategy, const ExecutionStart& start) {
   strategy_ = &strategy;
-  strategy.new_execution(seed, n_);
+  strategy.new_execution(start);
   result_.findings.clear();
   result_.steps = result_.points = result_.decisions = result_.switches = 0;
-  flags_.data_points = options_.granularity == Granularity::all || race_seen_;
+  flags_.data_points = start_data_points_ = options_.granularity == Granularity::all || race_seen_;
   data_run_ = 0;
   trace_len_ = 0;
   schedule_len_ = 0;
-  objects_.clear();
+  objects_len_ = 0;
   lock_order_.reset();
-  race_.reset(n_);
-  wait_seq_ = 0;
+  race_.reset(0);
   flags_.aborting = false;
   flags_.in_threads = false;
-  for (auto& t : threads_) {
-    t.status = Status::runnable;
-    t.blocked_on = kNoObject;
-    t.notified = false;
-    t.held.clear();
-  }
-  runnable_ = n_ == 64 ? ~0ULL : (1ULL << n_) - 1;
+  threads_.clear();
+  ctx_.resize(1);
+  pending_.clear();
+  runnable_.clear();
   phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::construct);
 
   Runtime* outer = current_runtime_or_null();
@@ -128,14 +76,14 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
     phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::threads);
     const FpControl fp = fp_control();
     stacks_.tsan_begin_execution(n_);
-    for (int i = 0; i < n_; ++i) ctx_[i] = stacks_.make(i, &ControlledEngine::fiber_entry);
+    for (int i = 0; i < n_; ++i) add_thread(i, -1);
     flags_.in_threads = true;
-    current_ = n_;
+    current_ = kMain;
     // The first pick is a decision too: who starts matters.
-    switch_to(choose(false));
+    switch_to(next_thread(false));
     // Back on the main context: every fiber has finished.
     flags_.in_threads = false;
-    stacks_.tsan_end_execution(n_);
+    stacks_.tsan_end_execution(static_cast<int>(threads_.size()));
     restore_fp_control(fp);
     phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::check);
     if (!flags_.aborting) {
@@ -152,10 +100,21 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
     scenario_->~Scenario();
   }
   scenario_ = nullptr;
+  for (auto& t : threads_) t.body.reset();  // bodies of threads that never ran
   set_current_runtime(outer);
   result_.decisions = schedule_len_;
   strategy.end_execution(result_.decisions);
   return result_;
+}
+
+void ControlledEngine::add_thread(int index, int parent) {
+  threads_.emplace_back();
+  pending_.push_back({EventOp::thread_start, kNoObject});
+  stacks_.reserve(index + 1);
+  stacks_.tsan_ensure(index + 1);
+  ctx_.push_back(stacks_.make(index, &ControlledEngine::fiber_entry));
+  race_.fork(parent);
+  runnable_.insert(index);
 }
 
 // trace_hash: what happened, in order — thread, operation, object, line —
@@ -165,7 +124,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, std::uint64_t s
 std::uint64_t ControlledEngine::trace_hash() const { return hash_trace(trace()); }
 
 std::uint64_t hash_trace(std::span<const TraceEntry> trace) {
-  std::uint64_t h = kFnvOffset;
+  std::uint64_t h = 0xcbf29ce484222325ULL;
   for (const TraceEntry& e : trace) {
     const std::uint64_t word = static_cast<std::uint64_t>(static_cast<std::uint16_t>(e.thread)) << 48 |
                                static_cast<std::uint64_t>(e.op) << 40 |
@@ -178,7 +137,7 @@ std::uint64_t hash_trace(std::span<const TraceEntry> trace) {
 
 void ControlledEngine::fiber_entry(Transfer t) {
   auto* self = static_cast<ControlledEngine*>(t.data);
-  self->ctx_[self->last_] = t.fctx;
+  self->ctx(self->last_) = t.fctx;
   self->thread_body(self->current_);
 }
 
@@ -186,7 +145,11 @@ void ControlledEngine::thread_body(int index) {
   if (!flags_.aborting) {
     try {
       record(EventOp::thread_start, kNoObject, {});
-      scenario_->thread(index);
+      if (index < n_) {
+        scenario_->thread(index);
+      } else {
+        threads_[static_cast<std::size_t>(index)].body->run();
+      }
       record(EventOp::thread_end, kNoObject, {});
     } catch (const AbortExecution&) {
     } catch (...) {
@@ -194,23 +157,32 @@ void ControlledEngine::thread_body(int index) {
       flags_.aborting = true;
     }
   }
-  threads_[index].status = Status::finished;
-  runnable_ &= ~(1ULL << index);
+  // The closure's captures die here, on its own thread, as they would with
+  // std::thread; a tangle operation in one of their destructors still runs.
+  try {
+    threads_[static_cast<std::size_t>(index)].body.reset();
+  } catch (...) {
+  }
+  ThreadState& me = threads_[static_cast<std::size_t>(index)];
+  me.status = Status::finished;
+  runnable_.erase(index);
+  // Joiners go on; the join's happens-before edge is theirs to take.
+  for (const int j : me.joiners) wake(j);
+  me.joiners.clear();
   const int next = after_finish();
   last_ = index;
   current_ = next;
   ++result_.switches;
-  switch_fiber(stacks_.tsan_fiber(next == n_ ? -1 : next), ctx_[next], this);
+  switch_fiber(stacks_.tsan_fiber(next), ctx(next), this);
   __builtin_unreachable();  // a finished fiber is never resumed
 }
-
 
 // Who runs after a thread finished: the strategy's pick among the runnable;
 // nobody runnable but somebody blocked is a deadlock; while aborting, every
 // unfinished fiber in turn (to unwind it); then the main context.
 int ControlledEngine::after_finish() {
   if (!flags_.aborting) {
-    if (runnable_ != 0) return choose(false);
+    if (!runnable_.empty()) return next_thread(false);
     for (const auto& t : threads_)
       if (t.status == Status::blocked) {
         try {
@@ -221,17 +193,25 @@ int ControlledEngine::after_finish() {
       }
   }
   if (flags_.aborting)
-    for (int i = 0; i < n_; ++i)
-      if (threads_[i].status != Status::finished) return i;
-  return n_;
+    for (std::size_t i = 0; i < threads_.size(); ++i)
+      if (threads_[i].status != Status::finished) return static_cast<int>(i);
+  return kMain;
 }
 
 int ControlledEngine::decide(bool yielded) {
-  const int cur = current_ < n_ && ((runnable_ >> current_) & 1) ? current_ : -1;
-  const int pick = strategy_->pick(runnable_, cur, yielded);
-  if (schedule_len_ == schedule_.size()) [[unlikely]] grow_schedule();
-  schedule_[schedule_len_++] = static_cast<std::uint8_t>(pick);
+  const int cur = current_ >= 0 && runnable_.contains(current_) ? current_ : -1;
+  const Decision d{runnable_, cur, yielded, pending_, schedule_len_};
+  const int pick = strategy_->pick(d);
+  record_choice(static_cast<std::uint32_t>(pick));
   return pick;
+}
+
+std::uint64_t ControlledEngine::choose(std::uint64_t n, Loc loc) {
+  if (n <= 1 || !flags_.in_threads || flags_.aborting) return 0;
+  const std::uint64_t value = strategy_->choose(n);
+  record_choice(static_cast<std::uint32_t>(value));
+  record(EventOp::choose, static_cast<ObjectId>(value), loc);
+  return value;
 }
 
 // An operation while the execution is being aborted: a destructor running
@@ -244,12 +224,9 @@ bool ControlledEngine::abort_pending(bool releasing) {
 
 void ControlledEngine::step_bound_exceeded(bool releasing) {
   std::string running;
-  for (int i = 0; i < n_; ++i)
+  for (std::size_t i = 0; i < threads_.size(); ++i)
     if (threads_[i].status != Status::finished) running += (running.empty() ? "" : ", ") + std::to_string(i);
-  RawFinding f{FindingKind::livelock,
-               "the execution exceeded " + std::to_string(options_.max_steps) +
-                   " operations without finishing (threads still running: " + running + ")",
-               {current_}, {}, {}, {}};
+  RawFinding f{FindingKind::livelock, model::step_bound_message(options_.max_steps, running), {current_}, {}, {}, {}};
   if (trace_len_ > 0) {
     f.locs.push_back(trace_[last_event()].loc);
     f.events.push_back(last_event());
@@ -262,15 +239,29 @@ void ControlledEngine::step_bound_exceeded(bool releasing) {
   abort_execution();
 }
 
-void ControlledEngine::block_on(ObjectId o, Loc loc) {
-  ThreadState& t = threads_[current_];
+void ControlledEngine::block_on(ObjectId o, Loc loc, bool listed) {
+  ThreadState& t = me();
   t.status = Status::blocked;
   t.blocked_on = o;
   t.blocked_loc = loc;
-  runnable_ &= ~(1ULL << current_);
-  objects_[o].waiters |= 1ULL << current_;
+  runnable_.erase(current_);
+  if (listed) objects_[o].waiters.push_back(current_);
   t.blocked_event = record(EventOp::blocked, o, loc);
-  const int next = choose(false);
+  const int next = next_thread(false);
+  if (next < 0) report_deadlock();
+  switch_to(next);
+  if (flags_.aborting) throw AbortExecution{};
+}
+
+void ControlledEngine::block_on_join(int thread, Loc loc) {
+  ThreadState& t = me();
+  t.status = Status::blocked;
+  t.joining = thread;
+  t.blocked_loc = loc;
+  runnable_.erase(current_);
+  threads_[static_cast<std::size_t>(thread)].joiners.push_back(current_);
+  t.blocked_event = record(EventOp::blocked, static_cast<ObjectId>(thread), loc);
+  const int next = next_thread(false);
   if (next < 0) report_deadlock();
   switch_to(next);
   if (flags_.aborting) throw AbortExecution{};
@@ -291,112 +282,258 @@ void ControlledEngine::abort_execution() {
 }
 
 // ---------------------------------------------------------------------------
+// Threads started at run time
+
+int ControlledEngine::spawn_thread(ThreadBody* body, Loc loc) {
+  std::unique_ptr<ThreadBody> owned(body);
+  if (!flags_.in_threads) {
+    // The constructor or check(): there is no scenario thread to start it from.
+    if (!flags_.aborting)
+      add_finding({FindingKind::crash,
+                   "a tangle::Thread was started outside the scenario's threads (in its constructor or check())",
+                   {}, {loc}, {}, {}});
+    return -1;
+  }
+  if (!begin(EventOp::spawn, kNoObject)) return -1;
+  const int index = static_cast<int>(threads_.size());
+  if (index >= kMaxScenarioThreads) {
+    record(EventOp::spawn, kNoObject, loc);
+    misuse(FindingKind::crash,
+           thread_name(current_) + " starts more than " + std::to_string(kMaxScenarioThreads) +
+               " threads in one execution",
+           loc);
+    abort_execution();
+  }
+  record(EventOp::spawn, static_cast<ObjectId>(index), loc);
+  add_thread(index, current_);
+  threads_.back().body = std::move(owned);
+  return index;
+}
+
+void ControlledEngine::join_thread(int thread, Loc loc, bool in_destructor) {
+  if (!begin(EventOp::join, static_cast<ObjectId>(thread), false, in_destructor)) return;
+  record(EventOp::join, static_cast<ObjectId>(thread), loc);
+  const char* why = nullptr;
+  if (thread < 0 || thread >= static_cast<int>(threads_.size())) {
+    why = "does not exist";
+  } else if (thread == current_) {
+    why = "is itself: a thread cannot wait for its own end";
+  } else if (threads_[static_cast<std::size_t>(thread)].joined) {
+    why = "was already joined";
+  }
+  if (why != nullptr) {
+    misuse(FindingKind::invariant_violation, model::bad_join_message(thread_name(current_), thread_name(thread), why),
+           loc);
+    return;
+  }
+  ThreadState& target = threads_[static_cast<std::size_t>(thread)];
+  target.joined = true;
+  if (target.status != Status::finished) {
+    while (threads_[static_cast<std::size_t>(thread)].status != Status::finished) block_on_join(thread, loc);
+    record(EventOp::acquired, static_cast<ObjectId>(thread), loc);
+  }
+  race_.join(current_, thread);
+}
+
+// ---------------------------------------------------------------------------
 // Objects
 
-ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std::int64_t initial,
-                                         Loc) {
-  ObjectState o{kind, name};
-  o.count = o.initial = initial;
-  if (kind == ObjectKind::shared) o.var = race_.add_variable();
-  objects_.push_back(o);
-  return static_cast<ObjectId>(objects_.size() - 1);
+ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc,
+                                         std::int64_t limit) {
+  if (objects_len_ == objects_.size()) objects_.emplace_back();
+  ObjectState& o = objects_[objects_len_];
+  // Reused storage: the vectors keep their capacity (no allocation per
+  // object and execution once a scenario has run).
+  std::vector<int> waiters = std::move(o.waiters);
+  std::vector<int> queue = std::move(o.queue);
+  waiters.clear();
+  queue.clear();
+  static_cast<model::ObjectState&>(o) = model::make_object(kind, name, initial, limit);
+  o.queue = std::move(queue);
+  o.waiters = std::move(waiters);
+  o.ordered_after = 0;
+  o.sync = -1;
+  o.var = kind == ObjectKind::shared ? race_.add_variable() : -1;
+  o.node = -1;
+  o.raced = false;
+  return static_cast<ObjectId>(objects_len_++);
 }
 
 std::string ControlledEngine::object_name(ObjectId id) const {
-  if (id == kNoObject || id >= objects_.size()) return "";
+  if (id == kNoObject || id >= objects_len_) return "";
   return display_name(objects_[id].kind, objects_[id].name, id);
 }
 
 std::string ControlledEngine::thread_name(int t) const { return thread_display_name(t); }
 
 // ---------------------------------------------------------------------------
-// Mutexes
+// Findings at an operation
 
-inline void ControlledEngine::acquire_mutex(ObjectState& o, ObjectId m, Loc loc) {
-  o.owner = current_;
-  o.recursion = 1;
-  threads_[current_].held.push_back({m, loc});
-  race_.acquire(current_, sync_of(o));
+void ControlledEngine::misuse(FindingKind kind, std::string message, Loc loc, const Loc* also) {
+  RawFinding f{kind, std::move(message), {current_}, {loc}, {last_event()}, {}};
+  if (also != nullptr) f.locs.push_back(*also);
+  add_finding(std::move(f));
 }
 
-inline void ControlledEngine::release_mutex(ObjectState& o, ObjectId m) {
-  o.owner = -1;
-  o.recursion = 0;
-  auto& held = threads_[current_].held;
+void ControlledEngine::add_finding(RawFinding f) {
+  const std::uint64_t h = finding_signature(f.kind, f.locs, f.message);
+  f.signature = h;
+  for (const RawFinding& g : result_.findings)
+    if (g.signature == h) return;  // once per execution
+  result_.findings.push_back(std::move(f));
+}
+
+// ---------------------------------------------------------------------------
+// Locks: mutexes (plain, recursive) and rwlocks. The model decides; here the
+// held list, happens-before, lock order and waking.
+
+inline void ControlledEngine::acquire_lock(ObjectState& o, ObjectId m, Loc loc, bool shared) {
+  me().held.push_back({m, loc, shared});
+  acquire_hb(o);
+}
+
+void ControlledEngine::drop_held(ObjectId m, bool shared) {
+  auto& held = me().held;
   // Usually the last one locked (LIFO).
-  if (held.back().mutex == m) [[likely]] {
+  for (std::size_t i = held.size(); i-- > 0;)
+    if (held[i].mutex == m && held[i].shared == shared) {
+      held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+}
+
+inline void ControlledEngine::release_lock(ObjectState& o, ObjectId m, bool shared) {
+  auto& held = me().held;
+  if (!held.empty() && held.back().mutex == m && held.back().shared == shared) [[likely]] {
     held.pop_back();
   } else {
-    for (std::size_t i = held.size() - 1; i-- > 0;)
-      if (held[i].mutex == m) {
-        held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
-        break;
-      }
+    drop_held(m, shared);
   }
-  race_.release(current_, sync_of(o));
+  release_hb(o);
   wake_all(o);
 }
 
+bool ControlledEngine::holds_shared(ObjectId l) const {
+  for (const auto& h : threads_[static_cast<std::size_t>(current_)].held)
+    if (h.mutex == l && h.shared) return true;
+  return false;
+}
+
+Loc ControlledEngine::first_locked(ObjectId m, Loc otherwise) const {
+  for (const auto& h : threads_[static_cast<std::size_t>(current_)].held)
+    if (h.mutex == m) return h.loc;
+  return otherwise;
+}
+
 void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
-  if (!begin()) return;
-  ObjectState& o = objects_[m];
+  if (!begin(EventOp::lock, m)) return;
   record(EventOp::lock, m, loc);
-  if (o.owner == current_) {
-    if (o.kind == ObjectKind::recursive_mutex) {
-      ++o.recursion;
-      return;
+  switch (model::lock(obj(m), current_)) {
+    case model::Lock::recursed: return;
+    case model::Lock::self_deadlock: {
+      const Loc first = first_locked(m, loc);
+      misuse(FindingKind::self_deadlock, model::self_deadlock_message(thread_name(current_), object_name(m), first),
+             loc, &first);
+      abort_execution();
     }
-    const auto& t = threads_[current_];
-    Loc first = loc;
-    for (const auto& h : t.held)
-      if (h.mutex == m) first = h.loc;
-    add_finding({FindingKind::self_deadlock,
-                 thread_name(current_) + " locks " + object_name(m) +
-                     " again while holding it (locked at " + location_string(first) +
-                     "); a non-recursive mutex waits for itself forever",
-                 {current_}, {loc, first}, {last_event()}, {}});
-    abort_execution();
+    case model::Lock::acquired: break;
+    case model::Lock::busy:
+      note_lock_order(m, loc);
+      do block_on(m, loc);
+      while (model::lock(obj(m), current_) == model::Lock::busy);
+      record(EventOp::acquired, m, loc);
+      acquire_lock(obj(m), m, loc);
+      return;
   }
   note_lock_order(m, loc);
-  if (o.owner >= 0) {
-    while (objects_[m].owner >= 0) block_on(m, loc);
-    record(EventOp::acquired, m, loc);
-  }
-  acquire_mutex(objects_[m], m, loc);
+  acquire_lock(obj(m), m, loc);
 }
 
 bool ControlledEngine::mutex_try_lock(ObjectId m, Loc loc) {
-  if (!begin()) return false;
-  ObjectState& o = objects_[m];
+  if (!begin(EventOp::try_lock, m)) return false;
   record(EventOp::try_lock, m, loc);
-  if (o.owner == current_ && o.kind == ObjectKind::recursive_mutex) {
-    ++o.recursion;
-    return true;
+  switch (model::try_lock(obj(m), current_)) {
+    case model::Lock::recursed: return true;
+    case model::Lock::acquired: acquire_lock(obj(m), m, loc); return true;
+    case model::Lock::busy:
+    case model::Lock::self_deadlock: return false;
   }
-  if (o.owner >= 0) return false;  // held (by us, for a plain mutex: std says UB; we say no)
-  acquire_mutex(o, m, loc);
-  return true;
+  return false;
 }
 
 void ControlledEngine::mutex_unlock(ObjectId m, Loc loc) {
-  if (!begin(false, true)) return;
-  ObjectState& o = objects_[m];
+  if (!begin(EventOp::unlock, m, false, true)) return;
   record(EventOp::unlock, m, loc);
-  if (o.owner != current_) {
-    add_finding({FindingKind::unlock_not_owner,
-                 thread_name(current_) + " unlocks " + object_name(m) + ", which " +
-                     (o.owner < 0 ? std::string("nobody holds")
-                                  : "is held by " + thread_name(o.owner)),
-                 {current_}, {loc}, {last_event()}, {}});
-    flags_.aborting = true;  // no throw here: unlock often runs in a destructor
+  ObjectState& o = obj(m);
+  const int owner = o.owner;
+  switch (model::unlock(o, current_)) {
+    case model::Unlock::still_held: return;
+    case model::Unlock::released: release_lock(o, m); return;
+    case model::Unlock::not_owner:
+      misuse(FindingKind::unlock_not_owner,
+             model::unlock_not_owner_message(thread_name(current_), object_name(m),
+                                             owner < 0 ? std::string() : thread_name(owner)),
+             loc);
+      flags_.aborting = true;  // no throw here: unlock often runs in a destructor
+      return;
+  }
+}
+
+void ControlledEngine::rwlock_lock(ObjectId l, bool shared, Loc loc) {
+  const EventOp op = shared ? EventOp::lock_shared : EventOp::lock;
+  if (!begin(op, l)) return;
+  record(op, l, loc);
+  const bool reading = holds_shared(l);
+  switch (model::rw_lock(obj(l), current_, shared, reading)) {
+    case model::Lock::self_deadlock: {
+      const Loc first = first_locked(l, loc);
+      misuse(FindingKind::self_deadlock, model::self_deadlock_message(thread_name(current_), object_name(l), first),
+             loc, &first);
+      abort_execution();
+    }
+    case model::Lock::recursed:
+    case model::Lock::acquired: break;
+    case model::Lock::busy:
+      note_lock_order(l, loc);
+      do block_on(l, loc);
+      while (model::rw_lock(obj(l), current_, shared, reading) == model::Lock::busy);
+      record(EventOp::acquired, l, loc);
+      acquire_lock(obj(l), l, loc, shared);
+      return;
+  }
+  note_lock_order(l, loc);
+  acquire_lock(obj(l), l, loc, shared);
+}
+
+bool ControlledEngine::rwlock_try_lock(ObjectId l, bool shared, Loc loc) {
+  const EventOp op = shared ? EventOp::try_lock_shared : EventOp::try_lock;
+  if (!begin(op, l)) return false;
+  record(op, l, loc);
+  if (model::rw_try_lock(obj(l), current_, shared, holds_shared(l)) != model::Lock::acquired) return false;
+  acquire_lock(obj(l), l, loc, shared);
+  return true;
+}
+
+void ControlledEngine::rwlock_unlock(ObjectId l, bool shared, Loc loc) {
+  const EventOp op = shared ? EventOp::unlock_shared : EventOp::unlock;
+  if (!begin(op, l, false, true)) return;
+  record(op, l, loc);
+  ObjectState& o = obj(l);
+  const int owner = o.owner;
+  if (model::rw_unlock(o, current_, shared, holds_shared(l)) == model::Unlock::released) {
+    release_lock(o, l, shared);
     return;
   }
-  if (--o.recursion > 0) return;
-  release_mutex(o, m);
+  misuse(FindingKind::unlock_not_owner,
+         shared ? model::unlock_shared_not_reader_message(thread_name(current_), object_name(l))
+                : model::unlock_not_owner_message(thread_name(current_), object_name(l),
+                                                  owner < 0 ? std::string() : thread_name(owner)),
+         loc);
+  flags_.aborting = true;  // no throw: unlock often runs in a destructor
 }
 
 void ControlledEngine::note_nested_lock(ObjectId m, Loc loc) {
-  const ThreadState& t = threads_[current_];
+  const ThreadState& t = me();
   // Graph nodes are made on first nesting, held locks first: a node's initial
   // rank is its creation order, so the usual held→requested edge then agrees
   // with the order and costs no Pearce–Kelly reordering.
@@ -418,7 +555,7 @@ void ControlledEngine::note_nested_lock(ObjectId m, Loc loc) {
 }
 
 std::string ControlledEngine::node_name(int node) const {
-  for (ObjectId id = 0; id < objects_.size(); ++id)
+  for (ObjectId id = 0; id < objects_len_; ++id)
     if (objects_[id].node == node) return object_name(id);
   return "?";
 }
@@ -427,76 +564,69 @@ std::string ControlledEngine::node_name(int node) const {
 // Semaphores and events
 
 void ControlledEngine::semaphore_acquire(ObjectId s, Loc loc) {
-  if (!begin()) return;
+  if (!begin(EventOp::acquire, s)) return;
   record(EventOp::acquire, s, loc);
-  if (objects_[s].count <= 0) {
-    while (objects_[s].count <= 0) block_on(s, loc);
+  if (!model::try_acquire(obj(s))) {
+    do block_on(s, loc);
+    while (!model::try_acquire(obj(s)));
     record(EventOp::acquired, s, loc);
   }
-  ObjectState& o = objects_[s];
-  --o.count;
-  race_.acquire(current_, sync_of(o));
+  acquire_hb(obj(s));
 }
 
 bool ControlledEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
-  if (!begin()) return false;
+  if (!begin(EventOp::try_acquire, s)) return false;
   record(EventOp::try_acquire, s, loc);
-  ObjectState& o = objects_[s];
-  if (o.count <= 0) return false;
-  --o.count;
-  race_.acquire(current_, sync_of(o));
+  if (!model::try_acquire(obj(s))) return false;
+  acquire_hb(obj(s));
   return true;
 }
 
 void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
-  if (!begin(false, true)) return;
+  if (!begin(EventOp::release, s, false, true)) return;
   record(EventOp::release, s, loc);
-  ObjectState& o = objects_[s];
-  if (o.kind == ObjectKind::bounded_semaphore && o.count + n > o.initial) {
-    add_finding({FindingKind::semaphore_overrelease,
-                 thread_name(current_) + " releases " + object_name(s) + ", raising its count to " +
-                     std::to_string(o.count + n) + " above its bound " + std::to_string(o.initial) +
-                     ": it was released more often than acquired",
-                 {current_}, {loc}, {last_event()}, {}});
+  ObjectState& o = obj(s);
+  if (model::release(o, n) == model::Release::overrelease) {
+    misuse(FindingKind::semaphore_overrelease,
+           model::overrelease_message(thread_name(current_), object_name(s), o.count + n, o.limit), loc);
     flags_.aborting = true;  // no throw here: release often runs in a destructor
     return;
   }
-  o.count += n;
-  race_.release(current_, sync_of(o));
+  release_hb(o);
   wake_all(o);
 }
 
 void ControlledEngine::event_set(ObjectId e, Loc loc) {
-  if (!begin(false, true)) return;
+  if (!begin(EventOp::set, e, false, true)) return;
   record(EventOp::set, e, loc);
-  ObjectState& o = objects_[e];
-  o.count = 1;
-  race_.release(current_, sync_of(o));
+  ObjectState& o = obj(e);
+  model::set(o);
+  release_hb(o);
   wake_all(o);
 }
 
 void ControlledEngine::event_clear(ObjectId e, Loc loc) {
-  if (!begin(false, true)) return;
+  if (!begin(EventOp::clear, e, false, true)) return;
   record(EventOp::clear, e, loc);
-  objects_[e].count = 0;
+  model::clear(obj(e));
 }
 
 void ControlledEngine::event_wait(ObjectId e, Loc loc) {
-  if (!begin()) return;
+  if (!begin(EventOp::wait, e)) return;
   record(EventOp::wait, e, loc);
-  if (objects_[e].count == 0) {
-    while (objects_[e].count == 0) block_on(e, loc);
+  if (!model::is_set(obj(e))) {
+    do block_on(e, loc);
+    while (!model::is_set(obj(e)));
     record(EventOp::acquired, e, loc);
   }
-  race_.acquire(current_, sync_of(objects_[e]));
+  acquire_hb(obj(e));
 }
 
 bool ControlledEngine::event_is_set(ObjectId e, Loc loc) {
-  if (!begin()) return false;
+  if (!begin(EventOp::is_set, e)) return false;
   record(EventOp::is_set, e, loc);
-  ObjectState& o = objects_[e];
-  if (o.count == 0) return false;
-  race_.acquire(current_, sync_of(o));
+  if (!model::is_set(obj(e))) return false;
+  acquire_hb(obj(e));
   return true;
 }
 
@@ -504,52 +634,106 @@ bool ControlledEngine::event_is_set(ObjectId e, Loc loc) {
 // Condition variables
 
 void ControlledEngine::condvar_wait(ObjectId cv, ObjectId m, Loc loc) {
-  if (!begin()) return;
+  if (!begin(EventOp::cv_wait, cv)) return;
   record(EventOp::cv_wait, cv, loc);
-  ObjectState& mo = objects_[m];
+  ObjectState& mo = obj(m);
   if (mo.owner != current_) {
-    add_finding({FindingKind::unlock_not_owner,
-                 thread_name(current_) + " waits on " + object_name(cv) + " without holding " +
-                     object_name(m),
-                 {current_}, {loc}, {last_event()}, {}});
+    misuse(FindingKind::unlock_not_owner,
+           model::wait_without_mutex_message(thread_name(current_), object_name(cv), object_name(m)), loc);
     abort_execution();
   }
   const int depth = mo.recursion;
-  release_mutex(mo, m);
-  ThreadState& t = threads_[current_];
-  t.notified = false;
-  t.wait_seq = ++wait_seq_;
-  // No spurious wakeups: only a notify ends the wait.
-  while (!threads_[current_].notified) block_on(cv, loc);
-  while (objects_[m].owner >= 0) block_on(m, loc);
+  mo.owner = -1;
+  mo.recursion = 0;
+  release_lock(mo, m);
+  // A spurious wake-up is a data choice (1: wake without a notify).
+  const bool spurious = options_.spurious_wakeups && choose(2, loc) == 1;
+  if (!spurious) {
+    me().notified = false;
+    model::enqueue_waiter(obj(cv), current_);
+    while (!me().notified) block_on(cv, loc, false);
+  }
+  while (model::lock(obj(m), current_) == model::Lock::busy) block_on(m, loc);
+  obj(m).recursion = depth;
   record(EventOp::acquired, m, loc);
-  acquire_mutex(objects_[m], m, loc);
-  objects_[m].recursion = depth;
+  acquire_lock(obj(m), m, loc);
 }
 
 void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
-  if (!begin(false, true)) return;
+  if (!begin(all ? EventOp::notify_all : EventOp::notify_one, cv, false, true)) return;
   record(all ? EventOp::notify_all : EventOp::notify_one, cv, loc);
-  // notify_one wakes the longest waiter (FIFO); who then gets the mutex first
-  // is still the strategy's choice, which is what exposes if-instead-of-while.
-  ObjectState& o = objects_[cv];
-  int chosen = -1;
-  for (std::uint64_t w = o.waiters; w != 0; w &= w - 1) {
-    const int i = std::countr_zero(w);
-    if (all) {
-      threads_[i].notified = true;
-      wake(i);
-    } else if (chosen < 0 || threads_[i].wait_seq < threads_[chosen].wait_seq) {
-      chosen = i;
+  model::notify(obj(cv), all, [this](int t) {
+    threads_[static_cast<std::size_t>(t)].notified = true;
+    wake(t);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Barriers, latches, once-flags
+
+void ControlledEngine::barrier_arrive_and_wait(ObjectId b, Loc loc) {
+  if (!begin(EventOp::arrive, b)) return;
+  record(EventOp::arrive, b, loc);
+  ObjectState& o = obj(b);
+  release_hb(o);
+  const std::uint64_t phase = model::arrive(o);
+  if (model::phase_done(o, phase)) {
+    wake_all(o);
+  } else {
+    do block_on(b, loc);
+    while (!model::phase_done(obj(b), phase));
+    record(EventOp::acquired, b, loc);
+  }
+  acquire_hb(obj(b));
+}
+
+void ControlledEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc loc) {
+  const EventOp op = n > 0 ? EventOp::arrive : EventOp::wait;
+  if (!begin(op, l, false, n > 0 && !wait)) return;
+  record(op, l, loc);
+  ObjectState& o = obj(l);
+  if (n > 0) {
+    const std::int64_t left = o.count;
+    release_hb(o);
+    switch (model::count_down(o, n)) {
+      case model::CountDown::below_zero:
+        misuse(FindingKind::invariant_violation,
+               model::latch_below_zero_message(thread_name(current_), object_name(l), n, left), loc);
+        [[fallthrough]];
+      case model::CountDown::reached_zero: wake_all(o); break;
+      case model::CountDown::counted: break;
     }
   }
-  if (all) {
-    o.waiters = 0;
-  } else if (chosen >= 0) {
-    threads_[chosen].notified = true;
-    wake(chosen);
-    o.waiters &= ~(1ULL << chosen);
+  if (!wait) return;
+  if (!model::latch_open(obj(l))) {
+    do block_on(l, loc);
+    while (!model::latch_open(obj(l)));
+    record(EventOp::acquired, l, loc);
   }
+  acquire_hb(obj(l));
+}
+
+bool ControlledEngine::once_begin(ObjectId o, Loc loc) {
+  if (!begin(EventOp::once_begin, o)) return false;
+  record(EventOp::once_begin, o, loc);
+  for (;;) {
+    switch (model::once_begin(obj(o), current_)) {
+      case model::Once::run: return true;
+      case model::Once::done: acquire_hb(obj(o)); return false;
+      case model::Once::self_deadlock:
+        misuse(FindingKind::self_deadlock, model::once_reentered_message(thread_name(current_), object_name(o)), loc);
+        abort_execution();
+      case model::Once::busy: block_on(o, loc); break;
+    }
+  }
+}
+
+void ControlledEngine::once_end(ObjectId o, bool completed, Loc loc) {
+  if (!begin(EventOp::once_end, o, false, true)) return;
+  record(EventOp::once_end, o, loc);
+  model::once_end(obj(o), completed);
+  release_hb(obj(o));
+  wake_all(obj(o));
 }
 
 // ---------------------------------------------------------------------------
@@ -566,7 +750,7 @@ void ControlledEngine::shared_access(ObjectId v, bool write, Loc loc) {
 }
 
 void ControlledEngine::shared_access_slow(ObjectId v, bool write, Loc loc) {
-  if (!begin()) return;
+  if (!begin(write ? EventOp::write : EventOp::read, v)) return;
   check_access(v, write, loc);
 }
 
@@ -580,7 +764,9 @@ inline void ControlledEngine::check_access(ObjectId v, bool write, Loc loc) {
 
 void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetector::Race& race) {
   o.raced = true;
-  race_seen_ = true;  // the next executions schedule at Shared<T> accesses too
+  // The rest of this execution schedules at Shared<T> accesses too, so the
+  // lost update a race allows is explored (the same place in a replay).
+  flags_.data_points = true;
   auto access = [this](const RaceDetector::Access& a) {
     return thread_name(a.thread) + (a.write ? " writes" : " reads") + " at " +
            location_string(trace_[a.site].loc);
@@ -594,38 +780,40 @@ void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetecto
                {}});
 }
 
-void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {
-  if (!begin(false, op != AtomicOp::load)) return;
-  static constexpr EventOp kOps[] = {EventOp::atomic_load, EventOp::atomic_store,
-                                     EventOp::atomic_rmw, EventOp::atomic_cas};
-  record(kOps[static_cast<int>(op)], a, loc);
-  // seq_cst: every atomic operation both acquires and releases.
-  const int s = sync_of(objects_[a]);
-  race_.acquire(current_, s);
-  race_.release(current_, s);
+void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, MemoryOrder order, Loc loc) {
+  static constexpr EventOp kOps[] = {EventOp::atomic_load, EventOp::atomic_store, EventOp::atomic_rmw,
+                                     EventOp::atomic_cas};
+  const EventOp e = kOps[static_cast<int>(op)];
+  if (!begin(e, a, false, op != AtomicOp::load)) return;
+  record(e, a, loc, static_cast<std::uint8_t>(order));
+  // seq_cst whatever the order (MemoryOrder): every atomic operation both
+  // acquires and releases.
+  ObjectState& o = obj(a);
+  acquire_hb(o);
+  release_hb(o);
 }
 
 void ControlledEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
                                    Loc loc) {
-  if (!begin()) return;
+  if (!begin(EventOp::atomic_wait, a)) return;
   record(EventOp::atomic_wait, a, loc);
   if (still_equal(ctx)) {
     while (still_equal(ctx)) block_on(a, loc);
     record(EventOp::acquired, a, loc);
   }
-  race_.acquire(current_, sync_of(objects_[a]));
+  acquire_hb(obj(a));
 }
 
 void ControlledEngine::atomic_notify(ObjectId a, bool, Loc loc) {
-  if (!begin(false, true)) return;
+  if (!begin(EventOp::atomic_notify, a, false, true)) return;
   record(EventOp::atomic_notify, a, loc);
   // Waking every waiter is allowed (atomic waits may wake spuriously); each
   // re-checks its value.
-  wake_all(objects_[a]);
+  wake_all(obj(a));
 }
 
 void ControlledEngine::yield(bool spinning, Loc loc) {
-  if (!begin(spinning)) return;
+  if (!begin(spinning ? EventOp::spin : EventOp::yield, kNoObject, spinning)) return;
   record(spinning ? EventOp::spin : EventOp::yield, kNoObject, loc);
 }
 
@@ -651,9 +839,9 @@ void ControlledEngine::check_failed(const std::string& message, Loc loc) {
 
 void ControlledEngine::snapshot(ExecutionSnapshot& out) const noexcept {
   out.phase = static_cast<ExecutionSnapshot::Phase>(phase_);
-  out.data_points = flags_.data_points;
-  out.current = flags_.in_threads && current_ < n_ ? current_ : -1;
-  out.threads = n_;
+  out.data_points = start_data_points_;
+  out.current = flags_.in_threads && current_ >= 0 ? current_ : -1;
+  out.threads = static_cast<std::int32_t>(threads_.size());
   out.steps = result_.steps;
   out.trace_length = trace_len_;
   out.trace_hash = trace_hash();
@@ -661,61 +849,43 @@ void ControlledEngine::snapshot(ExecutionSnapshot& out) const noexcept {
   std::memcpy(out.trace(), trace_.data() + (trace_len_ - out.trace_stored),
               out.trace_stored * sizeof(TraceEntry));
   out.schedule_length = schedule_len_;
-  if (out.schedule_complete()) std::memcpy(out.schedule(), schedule_.data(), schedule_len_);
-  out.objects_total = objects_.size();
-  const std::size_t objects = std::min<std::size_t>(objects_.size(), out.object_capacity);
+  if (out.schedule_complete()) std::memcpy(out.schedule(), schedule_.data(), schedule_len_ * sizeof(std::uint32_t));
+  out.objects_total = objects_len_;
+  const std::size_t objects = std::min<std::size_t>(objects_len_, out.object_capacity);
   for (std::size_t i = 0; i < objects; ++i) out.objects()[i] = {objects_[i].name, objects_[i].kind};
-  for (int t = 0; t < n_ && t < ExecutionSnapshot::kMaxThreads; ++t)
+  for (std::size_t t = 0; t < threads_.size() && t < ExecutionSnapshot::kMaxThreads; ++t)
     out.thread_status[t] = static_cast<std::uint8_t>(threads_[t].status);
 }
 
 // ---------------------------------------------------------------------------
-// Deadlock: no runnable thread while some are blocked.
+// Deadlock: no runnable thread while some are blocked. Wait-for edges: a
+// thread blocked on a lock waits for its writer/owner; one blocked in a join
+// waits for the joined thread.
 
 void ControlledEngine::report_deadlock() {
   auto waits_for = [this](int t) {
-    const ThreadState& s = threads_[t];
-    if (s.status != Status::blocked || s.blocked_on == kNoObject) return -1;
+    const ThreadState& s = threads_[static_cast<std::size_t>(t)];
+    if (s.status != Status::blocked) return -1;
+    if (s.joining >= 0) return s.joining;
+    if (s.blocked_on == kNoObject) return -1;
     const ObjectState& o = objects_[s.blocked_on];
-    return is_mutex(o.kind) ? o.owner : -1;
+    return model::is_lock(o.kind) ? o.owner : -1;
   };
   DeadlockDescription d = describe_deadlock(
-      n_, waits_for, [this](int t) { return threads_[t].status == Status::blocked; },
-      [this](int t) { return threads_[t].status == Status::finished; },
+      static_cast<int>(threads_.size()), waits_for,
+      [this](int t) { return threads_[static_cast<std::size_t>(t)].status == Status::blocked; },
+      [this](int t) { return threads_[static_cast<std::size_t>(t)].status == Status::finished; },
       [this](int t) {
-        const ThreadState& s = threads_[t];
+        const ThreadState& s = threads_[static_cast<std::size_t>(t)];
         std::string holds;
         for (const auto& h : s.held) holds += (holds.empty() ? "" : ", ") + object_name(h.mutex);
-        return BlockedThread{holds, object_name(s.blocked_on), s.blocked_loc};
+        return BlockedThread{holds, s.joining >= 0 ? "the end of " + thread_name(s.joining) : object_name(s.blocked_on),
+                             s.blocked_loc};
       });
   RawFinding f{FindingKind::deadlock, std::move(d.message), d.involved, std::move(d.locs), {}, std::move(d.cycle)};
-  for (int t : d.involved) f.events.push_back(threads_[t].blocked_event);  // each one's own wait
+  for (int t : d.involved) f.events.push_back(threads_[static_cast<std::size_t>(t)].blocked_event);  // each one's own wait
   add_finding(std::move(f));
   abort_execution();
-}
-
-// ---------------------------------------------------------------------------
-
-std::uint64_t finding_signature(report::FindingKind kind, std::span<const Loc> locs, std::string_view message) {
-  std::uint64_t h = fnv(kFnvOffset, static_cast<std::uint64_t>(kind));
-  for (const Loc& l : locs) {
-    // The file's name, not its address: one header's name may sit at
-    // different addresses in different translation units.
-    for (const char* c = l.file_name(); *c != '\0'; ++c) h = fnv(h, static_cast<unsigned char>(*c));
-    h = fnv(h, l.line());
-  }
-  // Without a source line (a crash) the message tells findings apart.
-  if (locs.empty())
-    for (char c : message) h = fnv(h, static_cast<unsigned char>(c));
-  return h;
-}
-
-void ControlledEngine::add_finding(RawFinding f) {
-  const std::uint64_t h = finding_signature(f.kind, f.locs, f.message);
-  f.signature = h;
-  for (const RawFinding& g : result_.findings)
-    if (g.signature == h) return;  // once per execution
-  result_.findings.push_back(std::move(f));
 }
 
 }  // namespace tangle::detail

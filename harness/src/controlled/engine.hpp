@@ -3,8 +3,19 @@
 // Exactly one scenario thread runs at a time, each on its own fiber (see
 // fiber_stacks.hpp). Every synchronization operation first calls schedule():
 // the strategy picks which runnable thread performs the next operation. Given
-// the same picks the execution is identical, so (scenario, params, picks) is a
-// complete replay token and trace_hash is stable.
+// the same picks (and data choices) the execution is identical, so
+// (scenario, params, schedule) is a complete replay token and trace_hash is
+// stable.
+//
+// Threads: the scenario's fixed threads 0..n-1, then any started at run time
+// (spawn_thread, tangle::Thread), numbered in start order, up to
+// kMaxScenarioThreads alive per execution; sets of threads are ThreadSets (no
+// fixed width). Each thread has a pending operation (what it will do when it
+// next runs), which the strategy sees at every decision.
+//
+// Primitive semantics come from model/primitives.hpp (shared with every
+// engine); this engine adds the scheduling points, blocking by fiber switch,
+// the trace and the detectors.
 //
 // Shared<T> accesses are recorded and race-checked but, by default, are not
 // scheduling points until a data race has been seen (Granularity below).
@@ -40,6 +51,9 @@
 #include "controlled/fiber_stacks.hpp"
 #include "detectors/lock_order.hpp"
 #include "detectors/race_detector.hpp"
+#include "model/events.hpp"
+#include "model/finding.hpp"
+#include "model/primitives.hpp"
 #include "strategies/strategy.hpp"
 #include "tangle/detail/runtime.hpp"
 #include "tangle/report/model.hpp"
@@ -47,72 +61,13 @@
 
 namespace tangle::detail {
 
-enum class EventOp : std::uint8_t {
-  thread_start,
-  thread_end,
-  lock,
-  acquired,  // a blocked lock/acquire/wait finally succeeded
-  try_lock,
-  unlock,
-  acquire,
-  try_acquire,
-  release,
-  set,
-  clear,
-  wait,
-  is_set,
-  cv_wait,
-  notify_one,
-  notify_all,
-  read,
-  write,
-  atomic_load,
-  atomic_store,
-  atomic_rmw,
-  atomic_cas,
-  atomic_wait,
-  atomic_notify,
-  yield,
-  spin,
-  blocked,
-  check_failed,
-};
-const char* to_string(EventOp op);
-
-struct TraceEntry {
-  ObjectId object;  // kNoObject for thread events
-  std::int16_t thread;
-  EventOp op;
-  Loc loc;
-};
-inline constexpr ObjectId kNoObject = 0xffffffffu;
-
-// A finding as the engine sees it: cheap to make, converted to the report
-// model only when it is new (see runner.cpp).
-struct RawFinding {
-  report::FindingKind kind;
-  std::string message;
-  std::vector<int> threads;
-  std::vector<Loc> locs;
-  std::vector<std::uint64_t> events;  // trace indices to highlight
-  std::vector<report::CycleEdge> cycle;
-  std::uint64_t signature = 0;        // kind + source lines: dedup key
-};
-
-// The dedup key of a finding: kind and source lines (file names, not their
-// addresses), or the message when there is no line.
-std::uint64_t finding_signature(report::FindingKind kind, std::span<const Loc> locs, std::string_view message);
-
 struct ExecutionResult {
   std::vector<RawFinding> findings;
   std::uint64_t steps = 0;      // instrumented operations (the livelock bound counts these)
   std::uint64_t points = 0;     // scheduling points among them
-  std::uint64_t decisions = 0;  // points where the strategy chose (two or more could run)
+  std::uint64_t decisions = 0;  // schedule entries: picks where two or more could run, and data choices
   std::uint64_t switches = 0;   // fiber switches, the main context's included
 };
-
-// Thrown through scenario code to unwind an aborted execution.
-struct AbortExecution {};
 
 // Where the scheduler may switch threads.
 //
@@ -139,9 +94,15 @@ struct EngineOptions {
   std::uint64_t max_steps = 100000;  // per execution; beyond it: livelock
   std::size_t stack_size = 256 * 1024;
   Granularity granularity = Granularity::sync;
-  // A data race was already seen (by an earlier process of the same run):
-  // `sync` granularity starts with Shared<T> accesses as points.
+  // The scenario races (the run's calibration saw a data race, runner.hpp):
+  // `sync` granularity starts every execution with Shared<T> accesses as
+  // points. Without it, an execution's first race makes its own remaining
+  // accesses points; nothing carries over to the next execution (purity).
   bool race_seen = false;
+  // POSIX and C++ let a condition-variable wait return without a notify: with
+  // this on, every wait is also a data choice (recorded, replayed) between
+  // waiting and waking spuriously at once.
+  bool spurious_wakeups = false;
 };
 
 struct ExecutionSnapshot;
@@ -154,22 +115,30 @@ class ControlledEngine final : public Runtime {
   ControlledEngine(const ScenarioInfo& info, const Params& params, EngineOptions options = {});
   ~ControlledEngine() override;
 
-  const ExecutionResult& run(Strategy& strategy, std::uint64_t seed);
+  const ExecutionResult& run(Strategy& strategy, const ExecutionStart& start);
+  // The execution with seed `seed`, index 0 (tests).
+  const ExecutionResult& run(Strategy& strategy, std::uint64_t seed) { return run(strategy, ExecutionStart{seed, 0, n_}); }
 
   // The last execution, for reports and replay tokens.
   std::span<const TraceEntry> trace() const { return {trace_.data(), trace_len_}; }
   // Hash of the last execution's trace: equal on every replay of it.
   std::uint64_t trace_hash() const;
-  // The picks of the last execution, one per decision (a copy: for tokens).
-  std::vector<std::uint8_t> schedule() const {
+  // The schedule of the last execution: one entry per pick (a thread) or data
+  // choice (a value), in order (a copy: for tokens).
+  std::vector<std::uint32_t> schedule() const {
     return {schedule_.begin(), schedule_.begin() + static_cast<std::ptrdiff_t>(schedule_len_)};
   }
-  std::span<const std::uint8_t> schedule_view() const { return {schedule_.data(), schedule_len_}; }
-  // Whether Shared<T> accesses were scheduling points in the last execution
-  // (a replay token records it).
-  bool data_points() const { return flags_.data_points; }
+  std::span<const std::uint32_t> schedule_view() const { return {schedule_.data(), schedule_len_}; }
+  // Whether Shared<T> accesses were scheduling points from the start of the
+  // last execution (a replay token records it; a race within it switches
+  // them on at the same place in a replay).
+  bool data_points() const { return start_data_points_; }
+  void set_race_seen(bool seen) { race_seen_ = seen; }
   std::string object_name(ObjectId id) const;
+  // The scenario's fixed thread count; threads_started(): of the last (or
+  // current) execution, run-time ones included.
   int threads() const { return n_; }
+  int threads_started() const { return static_cast<int>(threads_.size()); }
 
   // Copies the execution in progress into `out`, for a process about to die
   // (see snapshot.hpp). Async-signal-safe: loads, stores, memcpy; call it
@@ -181,15 +150,20 @@ class ControlledEngine final : public Runtime {
   // The scenario thread whose fiber stack's guard page holds `address`, or -1.
   int stack_overflowed(const void* address) const noexcept {
     const int slot = stacks_.guard_page_of(address);
-    return slot < n_ ? slot : -1;
+    return slot < static_cast<int>(threads_.size()) ? slot : -1;
   }
 
   // Runtime
-  ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial,
-                         Loc loc) override;
+  ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc,
+                         std::int64_t limit) override;
+  int spawn_thread(ThreadBody* body, Loc loc) override;
+  void join_thread(int thread, Loc loc, bool in_destructor) override;
   void mutex_lock(ObjectId m, Loc loc) override;
   bool mutex_try_lock(ObjectId m, Loc loc) override;
   void mutex_unlock(ObjectId m, Loc loc) override;
+  void rwlock_lock(ObjectId l, bool shared, Loc loc) override;
+  bool rwlock_try_lock(ObjectId l, bool shared, Loc loc) override;
+  void rwlock_unlock(ObjectId l, bool shared, Loc loc) override;
   void semaphore_acquire(ObjectId s, Loc loc) override;
   bool semaphore_try_acquire(ObjectId s, Loc loc) override;
   void semaphore_release(ObjectId s, std::int64_t n, Loc loc) override;
@@ -199,38 +173,43 @@ class ControlledEngine final : public Runtime {
   bool event_is_set(ObjectId e, Loc loc) override;
   void condvar_wait(ObjectId cv, ObjectId m, Loc loc) override;
   void condvar_notify(ObjectId cv, bool all, Loc loc) override;
+  void barrier_arrive_and_wait(ObjectId b, Loc loc) override;
+  void latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc loc) override;
+  bool once_begin(ObjectId o, Loc loc) override;
+  void once_end(ObjectId o, bool completed, Loc loc) override;
   void shared_access(ObjectId v, bool write, Loc loc) override;
-  void atomic_access(ObjectId a, AtomicOp op, Loc loc) override;
+  void atomic_access(ObjectId a, AtomicOp op, MemoryOrder order, Loc loc) override;
   void atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
                    Loc loc) override;
   void atomic_notify(ObjectId a, bool all, Loc loc) override;
+  std::uint64_t choose(std::uint64_t n, Loc loc) override;
   void yield(bool spinning, Loc loc) override;
   void check_failed(const std::string& message, Loc loc) override;
   int thread_index() const override { return flags_.in_threads ? current_ : -1; }
 
  private:
   enum class Status : std::uint8_t { runnable, blocked, finished };
+  static constexpr int kMain = -1;  // the main context (not a scenario thread)
   struct ThreadState {
     Status status = Status::runnable;
     ObjectId blocked_on = kNoObject;
+    int joining = -1;             // blocked in join_thread on this thread
     Loc blocked_loc;
     std::uint64_t blocked_event = 0;  // trace index of its latest `blocked`
     bool notified = false;        // condvar: a notify picked this waiter
-    std::uint64_t wait_seq = 0;   // condvar: FIFO order of waiters
+    bool joined = false;          // somebody joined it (a second join is a misuse)
     struct Held {
       ObjectId mutex;
       Loc loc;                    // where it was locked
+      bool shared = false;        // an rwlock's read lock
     };
-    std::vector<Held> held;       // mutexes held, in acquisition order
+    std::vector<Held> held;       // locks held, in acquisition order
+    std::vector<int> joiners;     // threads blocked joining this one
+    std::unique_ptr<ThreadBody> body;  // a thread started at run time
   };
-  struct ObjectState {
-    ObjectKind kind;
-    const char* name;
-    int owner = -1;               // mutexes
-    int recursion = 0;
-    std::int64_t count = 0;       // semaphores; event flag
-    std::int64_t initial = 0;
-    std::uint64_t waiters = 0;    // bit t: thread t is blocked on this object
+  // The model's state plus what this engine keeps per object.
+  struct ObjectState : model::ObjectState {
+    std::vector<int> waiters;     // threads blocked on it (condvars: model queue instead)
     std::uint64_t ordered_after = 0;  // bit j: lock-order edge object j → this (j < 64) noted
     int sync = -1;                // race-detector clock, made on first use
     int var = -1;                 // race-detector variable
@@ -240,6 +219,7 @@ class ControlledEngine final : public Runtime {
 
   static void fiber_entry(Transfer t);
   [[noreturn]] void thread_body(int index);
+  Context& ctx(int thread) { return ctx_[static_cast<std::size_t>(thread + 1)]; }
   // Inline into every operation: a resumed fiber then returns straight to
   // scenario code. Each return after a switch is mispredicted (the return
   // stack holds the other fiber's calls), so every call level between the
@@ -248,27 +228,34 @@ class ControlledEngine final : public Runtime {
     last_ = current_;
     current_ = next;
     ++result_.switches;
-    Transfer t = switch_fiber(stacks_.tsan_fiber(next == n_ ? -1 : next), ctx_[next], this);
+    Transfer t = switch_fiber(stacks_.tsan_fiber(next), ctx(next), this);
     // Resumed: `last_` is whoever switched to us; keep its context.
-    ctx_[last_] = t.fctx;
+    ctx(last_) = t.fctx;
   }
   // Who runs next. Inline fast path: one runnable thread needs no decision.
-  [[gnu::always_inline]] int choose(bool yielded) {
-    if ((runnable_ & (runnable_ - 1)) == 0) return runnable_ == 0 ? -1 : std::countr_zero(runnable_);
+  [[gnu::always_inline]] int next_thread(bool yielded) {
+    if (runnable_.count() <= 1) [[likely]] return runnable_.count() == 0 ? -1 : runnable_.first();
     return decide(yielded);
   }
   int decide(bool yielded);
+  void record_choice(std::uint32_t value) {
+    if (schedule_len_ == schedule_.size()) [[unlikely]] grow_schedule();
+    schedule_[schedule_len_++] = value;
+  }
   [[gnu::noinline]] void grow_schedule();
   int after_finish();
-  // Entry of every operation. Returns false when the operation must be a
-  // no-op: outside scenario threads (constructor, check()), or once the
-  // execution is being aborted, for an operation in a destructor running
-  // during the unwinding or a `releasing` one (unlock, release, set,
-  // notify, atomic store): those run in destructors, where throwing
-  // AbortExecution would call std::terminate. Any other operation throws it.
-  [[gnu::always_inline]] bool begin(bool yielded = false, bool releasing = false) {
+  // Entry of every operation; `op`/`o` become the thread's pending operation
+  // (what strategies see it about to do). Returns false when the operation
+  // must be a no-op: outside scenario threads (constructor, check()), or once
+  // the execution is being aborted, for an operation in a destructor running
+  // during the unwinding or a `releasing` one (unlock, release, set, notify,
+  // atomic store, a join in a destructor): those run in destructors, where
+  // throwing AbortExecution would call std::terminate. Any other operation
+  // throws it.
+  [[gnu::always_inline]] bool begin(EventOp op, ObjectId o, bool yielded = false, bool releasing = false) {
     if (!flags_.in_threads) [[unlikely]] return false;
     if (!flags_.aborting) [[likely]] {
+      pending_[static_cast<std::size_t>(current_)] = {op, o};
       schedule(yielded, releasing);
       if (!flags_.aborting) [[likely]] return true;
     }
@@ -288,46 +275,60 @@ class ControlledEngine final : public Runtime {
     if (++result_.steps > options_.max_steps) [[unlikely]] return step_bound_exceeded(releasing);
     ++result_.points;
     data_run_ = 0;
-    const int next = choose(yielded);
+    const int next = next_thread(yielded);
     if (next != current_) switch_to(next);
   }
   // A livelock finding; then throws AbortExecution, except at a releasing
   // operation (it may run in a destructor, where a throw would terminate):
   // that one only marks the execution aborted and becomes a no-op.
   void step_bound_exceeded(bool releasing);
-  void block_on(ObjectId o, Loc loc);
+  // Parks the running thread on object `o` (or, with `joining` >= 0, on that
+  // thread's end) until somebody wakes it; `listed`: it goes on the object's
+  // waiters (a condvar's waiters are the model's queue instead).
+  void block_on(ObjectId o, Loc loc, bool listed = true);
+  void block_on_join(int thread, Loc loc);
   // A blocked thread becomes runnable; the caller takes it off its object's
-  // `waiters`.
+  // waiters.
   void wake(int thread) {
-    threads_[thread].status = Status::runnable;
-    threads_[thread].blocked_on = kNoObject;
-    runnable_ |= 1ULL << thread;
+    ThreadState& t = threads_[static_cast<std::size_t>(thread)];
+    t.status = Status::runnable;
+    t.blocked_on = kNoObject;
+    t.joining = -1;
+    runnable_.insert(thread);
   }
   void wake_all(ObjectState& o) {
-    for (std::uint64_t w = o.waiters; w != 0; w &= w - 1) wake(std::countr_zero(w));
-    o.waiters = 0;
+    for (const int t : o.waiters) wake(t);
+    o.waiters.clear();
   }
   // Appends to the trace: a bounds check and one store (std::vector's
   // push_back kept an out-of-line growth path on every operation).
-  [[gnu::always_inline]] std::uint64_t record(EventOp op, ObjectId o, Loc loc) {
+  [[gnu::always_inline]] std::uint64_t record(EventOp op, ObjectId o, Loc loc, std::uint8_t order = 0) {
     if (trace_len_ == trace_cap_) [[unlikely]] grow_trace();
-    trace_[trace_len_] = {o, static_cast<std::int16_t>(current_), op, loc};
+    trace_[trace_len_] = {o, static_cast<std::int16_t>(current_), op, order, loc};
     return trace_len_++;
   }
   [[gnu::noinline]] void grow_trace();
   std::uint64_t last_event() const { return trace_len_ - 1; }
   [[noreturn]] void abort_execution();
+  ThreadState& me() { return threads_[static_cast<std::size_t>(current_)]; }
+  ObjectState& obj(ObjectId id) { return objects_[id]; }
 
   // Detectors and their findings.
   void add_finding(RawFinding f);
-  [[gnu::always_inline]] void acquire_mutex(ObjectState& o, ObjectId m, Loc loc);
-  [[gnu::always_inline]] void release_mutex(ObjectState& o, ObjectId m);
+  // A misuse at the operation just recorded: one finding for the running
+  // thread at `loc` (and `also`, e.g. where a lock was first taken).
+  void misuse(report::FindingKind kind, std::string message, Loc loc, const Loc* also = nullptr);
+  [[gnu::always_inline]] void acquire_lock(ObjectState& o, ObjectId m, Loc loc, bool shared = false);
+  [[gnu::always_inline]] void release_lock(ObjectState& o, ObjectId m, bool shared = false);
+  void drop_held(ObjectId m, bool shared);
+  bool holds_shared(ObjectId l) const;
+  Loc first_locked(ObjectId m, Loc otherwise) const;
   // Lock order is noted when the lock is requested, so a run that deadlocks
   // on these two locks still reports the inversion.
   // Requests whose every held→m edge is already in this execution's graph
   // change nothing and are skipped here (ObjectState::ordered_after).
   void note_lock_order(ObjectId m, Loc loc) {
-    const auto& held = threads_[current_].held;
+    const auto& held = me().held;
     if (held.empty()) return;
     for (const auto& h : held)
       if (h.mutex >= 64 || ((objects_[m].ordered_after >> h.mutex) & 1) == 0) return note_nested_lock(m, loc);
@@ -342,24 +343,31 @@ class ControlledEngine final : public Runtime {
     if (o.sync < 0) [[unlikely]] o.sync = race_.add_sync();
     return o.sync;
   }
+  void acquire_hb(ObjectState& o) { race_.acquire(current_, sync_of(o)); }
+  void release_hb(ObjectState& o) { race_.release(current_, sync_of(o)); }
   int node_of(ObjectState& o) {
     if (o.node < 0) o.node = lock_order_.add_lock();
     return o.node;
   }
   std::string thread_name(int t) const;
+  // Makes thread `index`'s fiber, state and clocks (fixed threads at the
+  // start of an execution, the rest when spawned).
+  void add_thread(int index, int parent);
 
   const ScenarioInfo& info_;
   Params params_;
   EngineOptions options_;
-  int n_;
+  int n_;                           // the scenario's fixed threads
   FiberStacks stacks_;
-  std::vector<Context> ctx_;  // n_ fibers, then the main context at n_
+  std::vector<Context> ctx_;        // the main context, then one per thread
   std::vector<ThreadState> threads_;
-  std::vector<ObjectState> objects_;
+  std::vector<PendingOp> pending_;  // by thread: its next operation
+  std::vector<ObjectState> objects_;  // storage: entries are reused across executions
+  std::size_t objects_len_ = 0;
   std::vector<TraceEntry> trace_;  // storage: its size is the capacity
   std::size_t trace_len_ = 0;
   std::size_t trace_cap_ = 0;      // trace_.size(), kept at hand
-  std::vector<std::uint8_t> schedule_;  // storage, as trace_
+  std::vector<std::uint32_t> schedule_;  // storage, as trace_
   std::size_t schedule_len_ = 0;
   RaceDetector race_;
   LockOrderDetector lock_order_;
@@ -368,13 +376,13 @@ class ControlledEngine final : public Runtime {
   std::unique_ptr<Scenario> owned_scenario_;  // when the info has no `construct`
   void* scenario_storage_ = nullptr;          // reused by every execution
   Strategy* strategy_ = nullptr;
-  std::uint64_t runnable_ = 0;   // bit t: thread t is runnable
-  std::uint64_t wait_seq_ = 0;
+  ThreadSet runnable_;
   int data_run_ = 0;             // Shared<T> accesses since the last scheduling point
-  bool race_seen_ = false;       // a data race was found by an earlier execution
+  bool race_seen_ = false;       // EngineOptions::race_seen, for the next executions
+  bool start_data_points_ = false;  // flags_.data_points at the start of the execution
   std::uint8_t phase_ = 0;       // ExecutionSnapshot::Phase of the execution in progress
-  int current_ = 0;              // running thread; n_ = main context
-  int last_ = 0;                 // who switched to the current context
+  int current_ = kMain;          // running thread, or kMain
+  int last_ = kMain;             // who switched to the current context
   // The state every operation tests first, in one word so the common case
   // is one compare (Flags::kQuietRunning).
   struct Flags {

@@ -128,10 +128,15 @@ void FiberStacks::tsan_begin_execution(int count) {
   tsan_fibers_.resize(static_cast<std::size_t>(count));
   for (auto& f : tsan_fibers_) f = __tsan_create_fiber(0);
 }
+void FiberStacks::tsan_ensure(int count) {
+  while (static_cast<int>(tsan_fibers_.size()) < count) tsan_fibers_.push_back(__tsan_create_fiber(0));
+}
 void FiberStacks::tsan_end_execution(int) {
   for (auto& f : tsan_fibers_) __tsan_destroy_fiber(f), f = nullptr;
+  tsan_fibers_.clear();
 }
 #else
+void FiberStacks::tsan_ensure(int) {}
 void FiberStacks::tsan_begin_execution(int) {}
 void FiberStacks::tsan_end_execution(int) {}
 #endif

@@ -79,6 +79,8 @@ class FiberStacks {
   // TSan fiber handles: main is the OS thread's own; slot i belongs to stack i.
   // No-ops without TSan.
   void tsan_begin_execution(int count);
+  // Slots up to `count` have a TSan fiber (a thread started at run time).
+  void tsan_ensure(int count);
   void tsan_end_execution(int count);
   // The TSan fiber to announce before switching to `slot` (main: -1). Inline:
   // it sits on every switch.

@@ -51,7 +51,7 @@ struct ExecutionSnapshot {
   std::uint64_t trace_length = 0;     // events in the whole execution
   std::uint64_t trace_hash = 0;       // of the whole execution (ControlledEngine::trace_hash)
   std::uint64_t trace_stored = 0;     // the last trace_stored events are kept
-  std::uint64_t schedule_length = 0;  // decisions so far
+  std::uint64_t schedule_length = 0;  // schedule entries so far (picks and data choices)
   std::uint64_t objects_total = 0;    // objects created so far
   std::uint8_t thread_status[kMaxThreads] = {};  // 0 runnable, 1 blocked, 2 finished
 
@@ -61,13 +61,13 @@ struct ExecutionSnapshot {
   const SnapshotObject* objects() const {
     return reinterpret_cast<const SnapshotObject*>(trace() + trace_capacity);
   }
-  std::uint8_t* schedule() { return reinterpret_cast<std::uint8_t*>(objects() + object_capacity); }
-  const std::uint8_t* schedule() const {
-    return reinterpret_cast<const std::uint8_t*>(objects() + object_capacity);
+  std::uint32_t* schedule() { return reinterpret_cast<std::uint32_t*>(objects() + object_capacity); }
+  const std::uint32_t* schedule() const {
+    return reinterpret_cast<const std::uint32_t*>(objects() + object_capacity);
   }
   bool schedule_complete() const { return schedule_length <= schedule_capacity; }
   std::span<const TraceEntry> stored_trace() const { return {trace(), trace_stored}; }
-  std::span<const std::uint8_t> stored_schedule() const {
+  std::span<const std::uint32_t> stored_schedule() const {
     return {schedule(), schedule_complete() ? schedule_length : 0};
   }
 };
@@ -76,7 +76,7 @@ struct ExecutionSnapshot {
 inline std::size_t snapshot_bytes(std::uint64_t trace_capacity, std::uint64_t schedule_capacity,
                                   std::uint64_t object_capacity) {
   return sizeof(ExecutionSnapshot) + trace_capacity * sizeof(TraceEntry) +
-         object_capacity * sizeof(SnapshotObject) + schedule_capacity;
+         object_capacity * sizeof(SnapshotObject) + schedule_capacity * sizeof(std::uint32_t);
 }
 
 // Constructs an empty snapshot with these capacities at `memory`

@@ -61,7 +61,7 @@ class BasicRaceDetector {
   // Forgets everything; `threads` threads, each starting at clock 1.
   void reset(int threads) {
     n_ = static_cast<std::size_t>(threads);
-    shift_ = std::max(shift_, static_cast<unsigned>(std::bit_width(n_ - 1)));
+    if (n_ > 1) shift_ = std::max(shift_, static_cast<unsigned>(std::bit_width(n_ - 1)));
     clocks_.assign(n_ << shift_, 0);
     for (std::size_t t = 0; t < n_; ++t) clocks_[(t << shift_) + t] = 1;
     syncs_.clear();

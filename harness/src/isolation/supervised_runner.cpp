@@ -91,6 +91,7 @@ struct Death {
   report::Finding finding;
   std::uint64_t signature = 0;
   std::uint64_t execution = 0;  // absolute index of the execution that ended the process
+  std::uint64_t decisions = 0;  // its schedule entries so far (calibration, runner.hpp)
   bool known = false;           // false: no death to report (e.g. the parent killed it for time)
 };
 
@@ -201,10 +202,12 @@ Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const Scen
     view.schedule = s.stored_schedule();
     view.data_points = s.data_points;
     view.replayable = s.schedule_complete();
+    d.decisions = s.schedule_length;
   } else {
     view.replayable = false;
   }
   view.object_name = [&s](ObjectId id) { return snapshot_object_name(s, id); };
+  view.pct_k = options.calibration.pct_k(d.execution);
   d.finding = convert_finding(view, raw, info, params, options, d.execution + 1);
   if (!view.replayable)
     d.finding.replay_note = have_snapshot ? "the schedule was too long to keep: rerun with the same --seed"
@@ -280,6 +283,7 @@ struct ScenarioState {
   report::ScenarioResult r;
   std::unordered_map<std::uint64_t, std::size_t> seen;  // signature -> index in r.findings
   std::uint64_t next = 0;  // the first execution not run yet
+  Calibration calibration;  // of executions [0, next) so far, as children report it
   int deaths = 0;
   bool done = false;
 
@@ -341,17 +345,16 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
     const std::uint64_t first_execution = states[at].next;
     // Where this child starts scenario k: mid-way in the first, at 0 after.
     const auto start_of = [&](std::size_t k) { return k == first_scenario ? first_execution : 0; };
-    std::vector<bool> race_seen(work.size(), false);
-    for (std::size_t k = 0; k < work.size(); ++k)
-      for (const auto& f : states[k].r.findings) race_seen[k] = race_seen[k] || f.kind == FindingKind::data_race;
 
     // The child: scenarios first_scenario… in order, the first from
     // first_execution on. 'B' k: scenario k begins; 'F', 'C' and 'R' are
-    // its findings, counters and end; 'E': the run's time budget is spent.
+    // its findings, counters and end; 'K' its calibration so far (the next
+    // child starts from it, so a death changes no later execution: purity);
+    // 'E': the run's time budget is spent.
     const auto body = [&](Channel& ch) {
       for (std::size_t k = first_scenario; k < work.size(); ++k) {
         RunOptions options = work[k].options;
-        options.engine.race_seen = race_seen[k];
+        options.calibration = states[k].calibration;
         if (budget_s > 0) {
           // An equal share of what is left for each scenario still to run.
           const double remaining = budget_s - elapsed();
@@ -379,6 +382,10 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
             last_sent = now;
             ch.send('C', counters_frame(so_far, done));
           }
+        };
+        hooks.on_calibrated = [&](const Calibration& c) {
+          ch.send('K', std::to_string(c.counted) + " " + std::to_string(c.max_decisions) + " " +
+                           (c.race_seen ? "1" : "0"));
         };
         hooks.on_engine_done = [] { crash_capture::forget_engine(); };
         const report::ScenarioResult r = run_executions(*work[k].info, work[k].params, options, start_of(k),
@@ -419,7 +426,12 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
         continue;
       }
       ScenarioState& st = states[current];
-      if (frame.type == 'F') {
+      if (frame.type == 'K') {
+        std::istringstream in(frame.payload);
+        int race = 0;
+        in >> st.calibration.counted >> st.calibration.max_decisions >> race;
+        st.calibration.race_seen = race != 0;
+      } else if (frame.type == 'F') {
         auto [signature, f] = parse_finding_frame(frame.payload);
         local.push_back(st.merge(std::move(f), signature, 1));
         counted.push_back(1);
@@ -470,13 +482,19 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
       st.r.executions += record.done.load();
       continue;  // the loop's top marks it
     }
-    Death death = death_of(record, out, *w.info, w.params, w.options);
+    RunOptions death_options = w.options;
+    death_options.calibration = st.calibration;
+    Death death = death_of(record, out, *w.info, w.params, death_options);
     if (!death.known) {  // killed at the deadline
       st.r.executions += record.done.load();
       st.next = first + record.done.load();
       continue;  // the loop's top sees the budget spent
     }
     const std::uint64_t exec = std::max(death.execution, first);  // forward, always
+    // A calibration execution that ended its process still counts, with the
+    // decisions it had made (the next child must not re-run it).
+    if (exec == st.calibration.counted && !st.calibration.complete())
+      st.calibration.add(death.decisions, death.finding.kind == FindingKind::data_race);
     st.r.executions += exec + 1 - first;
     st.next = exec + 1;
     const bool hang = death.finding.kind == FindingKind::hang;

@@ -19,9 +19,10 @@
 //    described — and forks the next child at the following execution.
 // 3. The parent merges findings by signature, in execution order, exactly as
 //    the in-process loop does; a run without deaths reports the same findings,
-//    first-failure executions and trace hashes as an unsupervised one. After a
-//    death the new child starts with a fresh strategy (PCT relearns k), and
-//    the engine's race-triggered granularity carried over from the findings.
+//    first-failure executions and trace hashes as an unsupervised one, and
+//    after a death the next child goes on exactly as the dead one would have:
+//    executions are pure, and the calibration (PCT's k, whether the scenario
+//    races: runner.hpp) is passed on from child to child ('K' frames).
 // 4. A scenario whose executions end the process over and over stops after
 //    kMaxDeaths of them (each costs a fork), and at its first hang (each costs
 //    the watchdog period); the result says so (ScenarioResult::complete).

@@ -4,7 +4,8 @@
 // later): an event is (thread, operation, object, location), plain data.
 //
 // Cost rule: TraceEntry is 24 bytes and recorded with one store on the
-// controlled engine's hot path; keep it that size.
+// controlled engine's hot path; keep it that size (hence a 16-bit thread:
+// up to 32,767 threads in one execution).
 #pragma once
 
 #include <cstdint>
@@ -63,11 +64,13 @@ std::optional<EventOp> parse_event_op(std::string_view name);
 inline constexpr ObjectId kNoObject = 0xffffffffu;
 
 struct TraceEntry {
-  ObjectId object;  // kNoObject for thread events
-  std::int32_t thread;
+  ObjectId object;      // kNoObject for thread events; spawn/join: the other thread
+  std::int16_t thread;  // -1: outside scenario threads (check())
   EventOp op;
+  std::uint8_t order = 0;  // atomic operations: their MemoryOrder; else 0
   Loc loc;
 };
+static_assert(sizeof(TraceEntry) == 24);
 
 // What a thread will do when it next runs: the operation it is parked at
 // (strategies read it; DPOR needs it to tell dependent picks apart).

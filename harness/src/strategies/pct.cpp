@@ -7,14 +7,24 @@
 //    priority i (below every initial priority).
 // 3. At every decision point run the highest-priority runnable thread.
 // A bug of depth d is then found with probability >= 1/(n·k^(d-1)) per
-// execution. k is learned: the largest number of decisions seen so far.
+// execution.
+//
+// k is given, not learned: learning it from earlier executions (the first
+// version) made execution i depend on those before it, so a shard or a
+// supervised child restarted mid-run could not reproduce it. The runner
+// measures k once per run (calibrate_pct_k in runner.cpp), a function of the
+// scenario, its parameters and the seed alone.
+//
+// Threads started at run time get a priority when a decision first sees them:
+// a random rank among the initial priorities (ties go to the lower index),
+// drawn from the execution's RNG, so it replays.
 //
 // A busy-waiting thread (yielded) drops below everybody, so a spin loop hands
-// the processor to the thread it waits for instead of livelocking.
-// Cost per decision: O(n) over the runnable threads; per execution, O(d log d)
-// to draw and sort the change points (the CLI caps d at kMaxPctDepth).
+// the processor to the thread it waits for instead of livelocking. Data
+// choices are uniform.
+// Cost per decision: O(runnable threads); per execution, O(d log d) to draw
+// and sort the change points (the CLI caps d at kMaxPctDepth).
 #include <algorithm>
-#include <bit>
 #include <vector>
 
 #include "rng.hpp"
@@ -25,44 +35,50 @@ namespace {
 
 class PctStrategy final : public Strategy {
  public:
-  explicit PctStrategy(int depth) : depth_(std::max(1, depth)) {
+  PctStrategy(int depth, std::uint64_t k) : depth_(std::max(1, depth)), k_(std::max<std::uint64_t>(k, 1)) {
     change_points_.reserve(static_cast<std::size_t>(depth_ - 1));
   }
 
-  void new_execution(std::uint64_t seed, int threads) override {
-    rng_.reseed(seed);
-    for (int i = 0; i < threads; ++i) priority_[i] = depth_ + i;
+  bool new_execution(const ExecutionStart& start) override {
+    rng_.reseed(start.seed);
+    const int threads = start.threads;
+    initial_ = threads;
+    priority_.assign(static_cast<std::size_t>(threads), 0);
+    for (int i = 0; i < threads; ++i) priority_[static_cast<std::size_t>(i)] = depth_ + i;
     // Fisher–Yates with our own RNG (std::shuffle is implementation-defined).
     for (int i = threads - 1; i > 0; --i)
-      std::swap(priority_[i], priority_[rng_.below(static_cast<std::uint32_t>(i + 1))]);
+      std::swap(priority_[static_cast<std::size_t>(i)],
+                priority_[rng_.below(static_cast<std::uint32_t>(i + 1))]);
     // Change point i (1..d-1) at a decision drawn in [1, k], drawn in i order
     // (the replay-relevant RNG sequence), then sorted once by decision, ties
     // in i order, so pick() looks at the next one only: O(d log d) per
     // execution (an insertion per draw was O(d²): a minute at d = 10^6).
     change_points_.clear();
-    for (int i = 1; i < depth_; ++i) change_points_.push_back({1 + rng_.below(static_cast<std::uint32_t>(k_)), i});
+    const auto k = static_cast<std::uint32_t>(std::min<std::uint64_t>(k_, 0xffffffffu));
+    for (int i = 1; i < depth_; ++i) change_points_.push_back({1 + rng_.below(k), i});
     std::sort(change_points_.begin(), change_points_.end(), [](const ChangePoint& a, const ChangePoint& b) {
       return a.decision != b.decision ? a.decision < b.decision : a.index < b.index;
     });
     next_ = 0;
     decision_ = 0;
     lowest_ = -depth_;  // yields go below the change-point priorities
+    return true;
   }
 
-  int pick(std::uint64_t runnable, int current, bool yielded) override {
+  int pick(const Decision& d) override {
     ++decision_;
-    if (yielded && current >= 0) priority_[current] = --lowest_;
-    int best = highest(runnable);
+    if (d.yielded && d.current >= 0) priority_of(d.current) = --lowest_;
+    int best = highest(d.runnable);
     for (; next_ < change_points_.size() && change_points_[next_].decision == decision_; ++next_) {
       // Change point i of d-1: priorities 1..d-1 sit below the initial ones.
-      priority_[best] = change_points_[next_].index - depth_;
-      best = highest(runnable);
+      priority_of(best) = change_points_[next_].index - depth_;
+      best = highest(d.runnable);
     }
     return best;
   }
 
-  void end_execution(std::uint64_t decisions) override {
-    k_ = std::max<std::uint64_t>(k_, std::max<std::uint64_t>(decisions, 1));
+  std::uint64_t choose(std::uint64_t n) override {
+    return n <= 0xffffffffu ? rng_.below(static_cast<std::uint32_t>(n)) : rng_.next() % n;
   }
 
  private:
@@ -70,29 +86,39 @@ class PctStrategy final : public Strategy {
     std::uint64_t decision;
     int index;  // 1..d-1
   };
-  int highest(std::uint64_t runnable) const {
-    int best = std::countr_zero(runnable);
-    for (std::uint64_t m = runnable & (runnable - 1); m != 0; m &= m - 1) {
-      const int t = std::countr_zero(m);
-      if (priority_[t] > priority_[best]) best = t;
-    }
+  std::int64_t& priority_of(int t) {
+    while (static_cast<std::size_t>(t) >= priority_.size())
+      priority_.push_back(depth_ + rng_.below(static_cast<std::uint32_t>(initial_ + 1)));
+    return priority_[static_cast<std::size_t>(t)];
+  }
+  int highest(const ThreadSet& runnable) {
+    int best = -1;
+    std::int64_t best_priority = 0;
+    runnable.for_each([&](int t) {
+      const std::int64_t p = priority_of(t);
+      if (best < 0 || p > best_priority) {
+        best = t;
+        best_priority = p;
+      }
+    });
     return best;
   }
 
   int depth_;
+  std::uint64_t k_;
   Rng rng_;
-  int priority_[64];                        // per thread (the engine allows 64)
+  int initial_ = 0;
+  std::vector<std::int64_t> priority_;      // per thread
   std::vector<ChangePoint> change_points_;  // sorted by decision
   std::size_t next_ = 0;                    // the first change point not yet reached
   std::uint64_t decision_ = 0;
-  std::uint64_t k_ = 16;  // first guess; replaced by the largest seen
-  int lowest_ = 0;
+  std::int64_t lowest_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<Strategy> make_pct_strategy(int depth) {
-  return std::make_unique<PctStrategy>(depth);
+std::unique_ptr<Strategy> make_pct_strategy(int depth, std::uint64_t k) {
+  return std::make_unique<PctStrategy>(depth, k);
 }
 
 }  // namespace tangle::detail

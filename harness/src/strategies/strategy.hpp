@@ -90,6 +90,8 @@ class ReplayStrategy final : public Strategy {
   std::string divergence_;
 };
 
+std::unique_ptr<ReplayStrategy> make_replay_strategy(std::vector<std::uint32_t> schedule);
+
 // A replay token whose schedule does not fit this build.
 struct ReplayDiverged : std::runtime_error {
   using std::runtime_error::runtime_error;

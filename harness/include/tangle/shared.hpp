@@ -39,10 +39,20 @@ class Shared {
     detail::current_runtime().shared_access(id_, true, loc);
     return value_;
   }
-  // Compound assignment: a read, then a write — two accesses, recorded as
-  // such, so another thread's access in between is the lost update it is
-  // in real code. Returns the new value (a copy: not a reference into the
-  // shared state, which would be an unchecked access).
+  // Read-modify-write as two accesses: reads the value, applies `f` to a
+  // copy, writes it back, returns the new value. Another thread's access in
+  // between is the lost update it is in real code.
+  template <class F>
+  T update(F&& f, Loc loc = Loc::current()) {
+    T x = read(loc);
+    f(x);
+    write(x, loc);
+    return x;
+  }
+
+  // Compound assignment: update() by another name. An operator cannot take
+  // the caller's line (no defaulted argument), so findings name this
+  // header's line for these; update(f) names the caller's.
   template <class U>
   T operator+=(const U& v) { return update([&](T& x) { x += v; }); }
   template <class U>
@@ -64,16 +74,6 @@ class Shared {
   const T& final_value() const { return value_; }
 
  private:
-  // Loc: the compound operator's caller cannot be seen through an operator
-  // (no defaulted argument), so both accesses name this header's line; the
-  // trace still shows the thread and the object.
-  template <class F>
-  T update(F&& f) {
-    T x = read();
-    f(x);
-    write(x);
-    return x;
-  }
   detail::ObjectId id_;
   T value_;
 };

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "formats.hpp"
 #include "tangle/report/console.hpp"
 #include "tangle/report/trace_ops.hpp"
 #include "text.hpp"
@@ -118,6 +119,27 @@ void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& 
   out << "\nverdict: " << passed << " of " << r.scenarios.size() << " scenarios as expected";
   if (passed != r.scenarios.size()) out << ", " << r.scenarios.size() - passed << " NOT";
   out << " (" << seconds(r.duration_s) << ")\n";
+}
+
+// The console reporter: the table's column widths and the closing verdict
+// line need every scenario, so it is written whole in finalize (the CLI
+// shows progress while the run goes on).
+namespace {
+class ConsoleReporter final : public Reporter {
+ public:
+  explicit ConsoleReporter(ConsoleOptions options) : options_(options) {}
+  void finalize(const RunReport& report) override { write_console(report, output(), options_); }
+
+ private:
+  ConsoleOptions options_;
+};
+}  // namespace
+
+std::unique_ptr<Reporter> detail::make_console_reporter(const ReporterOptions& options) {
+  ConsoleOptions console;
+  console.details = options.details;
+  console.events_per_finding = options.events_per_finding;
+  return std::make_unique<ConsoleReporter>(console);
 }
 
 }  // namespace tangle::report

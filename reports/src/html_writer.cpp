@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "formats.hpp"
 #include "tangle/report/trace_ops.hpp"
 #include "tangle/report/writers.hpp"
 #include "text.hpp"
@@ -1031,6 +1032,25 @@ void Page::script() {
 
 void write_html(const RunReport& report, std::ostream& out, const HtmlOptions& options) {
   out << Page(report, options).render();
+}
+
+// The index.html reporter: the page opens with the run's summary and
+// filters over every scenario, so it is written whole in finalize.
+namespace {
+class HtmlReporter final : public Reporter {
+ public:
+  explicit HtmlReporter(HtmlOptions options) : options_(std::move(options)) {}
+  void finalize(const RunReport& report) override { write_html(report, output(), options_); }
+
+ private:
+  HtmlOptions options_;
+};
+}  // namespace
+
+std::unique_ptr<Reporter> detail::make_html_reporter(const ReporterOptions& options) {
+  HtmlOptions html;
+  html.source_root = options.source_root;
+  return std::make_unique<HtmlReporter>(std::move(html));
 }
 
 }  // namespace tangle::report

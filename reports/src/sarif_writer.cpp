@@ -51,6 +51,7 @@
 #include <set>
 #include <string>
 
+#include "formats.hpp"
 #include "tangle/report/trace_ops.hpp"
 #include "tangle/report/writers.hpp"
 #include "text.hpp"
@@ -358,6 +359,24 @@ void write_sarif(const RunReport& report, std::ostream& out, const fs::path& sou
   log["version"] = "2.1.0";
   log["runs"] = ordered_json::array({std::move(run)});
   out << log.dump(2, ' ', false, ordered_json::error_handler_t::replace) << "\n";
+}
+
+// The results.sarif reporter: results are de-duplicated across the run and
+// the invocation says whether the run was interrupted, so it is written whole
+// in finalize.
+namespace {
+class SarifReporter final : public Reporter {
+ public:
+  explicit SarifReporter(std::filesystem::path source_root) : source_root_(std::move(source_root)) {}
+  void finalize(const RunReport& report) override { write_sarif(report, output(), source_root_); }
+
+ private:
+  std::filesystem::path source_root_;
+};
+}  // namespace
+
+std::unique_ptr<Reporter> detail::make_sarif_reporter(const ReporterOptions& options) {
+  return std::make_unique<SarifReporter>(options.source_root);
 }
 
 }  // namespace tangle::report

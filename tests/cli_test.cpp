@@ -1,7 +1,10 @@
 // The tangle binary as a user and CI see it: exit codes, one-line errors,
-// results.json, gate and replay.
+// results.json, gate and replay, --format documents on stdout.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,6 +12,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_support.hpp"
 #include "run_binary.hpp"
 #include "tangle/report/writers.hpp"
 #include "token.hpp"
@@ -106,7 +112,9 @@ INSTANTIATE_TEST_SUITE_P(
                       "run --executions 0", "run --engine warp", "run --strategy dfs-of-doom",
                       "run --param threads=lots", "run --param nosuchparam=1", "run --granularity coarse",
                       "replay tgl1_AAAAAAAAAAAAAAAAAAAAAA", "replay tgl1_", "replay garbage",
-                      "run --report-dir /proc/version/x", "gate --expect /no/such/file", "frobnicate", ""));
+                      "run --report-dir /proc/version/x", "gate --expect /no/such/file", "frobnicate", "",
+                      "run --format bogus", "gate --format JSON", "run counter/locked --format",
+                      "replay tgl1_AAAAAAAAAAAAAAAAAAAAAA --format bogus", "run --engine relacy --format json"));
 
 // The hostile tester's inputs (issue 10): each used to wrap, clamp, run for a
 // minute or die with "internal error"; `says` is part of the one line.
@@ -277,6 +285,110 @@ TEST(Cli, FullDiskPrintsTheVerdictKeepsThePreviousSetAndExitsThree) {
   EXPECT_EQ(tangle::test_support::slurp(dir / "results.json"), before);
   for (const auto& entry : fs::recursive_directory_iterator(dir))
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+}
+
+// --format F: stdout is exactly F's document, the same one the report
+// directory holds (one run_id), and the human text moves to stderr.
+TEST(CliFormat, JsonOnStdoutIsResultsJson) {
+  const fs::path dir = scratch("format-json");
+  const Result r = tangle("run 'counter/*' --executions 300 --format json --report-dir " + dir.string(), 120);
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);  // throws (fails) on anything but one JSON document
+  const auto file = nlohmann::json::parse(tangle::test_support::slurp(dir / "results.json"));
+  EXPECT_EQ(doc, file);
+  EXPECT_EQ(r.out, tangle::test_support::slurp(dir / "results.json"));
+  EXPECT_FALSE(doc.at("run_id").get<std::string>().empty());
+  EXPECT_EQ(doc.at("scenarios").size(), 2u);
+  // The console went to stderr, verdict and report line included.
+  EXPECT_NE(r.err.find("counter/unprotected"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("verdict: 2 of 2 scenarios as expected"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("report: "), std::string::npos) << r.err;
+}
+
+TEST(CliFormat, SarifAndJunitOnStdoutCarryTheSetsRunId) {
+  const fs::path dir = scratch("format-sarif");
+  Result r = tangle("run counter/unprotected --executions 200 --format sarif --report-dir " + dir.string(), 120);
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto sarif = nlohmann::json::parse(r.out);
+  const std::string run_id = nlohmann::json::parse(tangle::test_support::slurp(dir / "results.json")).at("run_id");
+  EXPECT_EQ(sarif.at("version"), "2.1.0");
+  EXPECT_EQ(sarif["runs"][0]["automationDetails"]["id"], "tangle/controlled/" + run_id);
+  EXPECT_EQ(r.out, tangle::test_support::slurp(dir / "results.sarif"));
+
+  r = tangle("run counter/locked --executions 100 --format junit --report-dir " + dir.string(), 120);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ", 0), 0u) << r.out.substr(0, 200);
+  EXPECT_EQ(r.out, tangle::test_support::slurp(dir / "junit.xml"));
+}
+
+TEST(CliFormat, GateAndReplayLinesGoToStderr) {
+  const fs::path dir = scratch("format-gate");
+  Result r = tangle("gate deadlock/lock-order --strategy random --executions 300 --format json --report-dir " +
+                        dir.string(),
+                    120);
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_NE(r.err.find("gate: PASS"), std::string::npos) << r.err;
+  const auto& findings = doc.at("scenarios").at(0).at("findings");
+  ASSERT_FALSE(findings.empty());
+  const std::string token = findings[0].at("replay");
+  r = tangle("replay " + token + " --format json", 120);
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto replayed = nlohmann::json::parse(r.out);
+  EXPECT_EQ(replayed.at("strategy"), "replay");
+  EXPECT_EQ(replayed.at("scenarios").at(0).at("name"), "deadlock/lock-order");
+  EXPECT_NE(r.err.find("replay: reproduced"), std::string::npos) << r.err;
+}
+
+TEST(CliFormat, ConsoleIsTheDefault) {
+  const fs::path dir = scratch("format-console");
+  const Result a = tangle("run counter/locked --executions 50 --report-dir " + dir.string(), 120);
+  const Result b = tangle("run counter/locked --executions 50 --format console --report-dir " + dir.string(), 120);
+  EXPECT_EQ(a.code, 0);
+  EXPECT_EQ(b.code, 0);
+  EXPECT_NE(a.out.find("verdict: 1 of 1 scenarios as expected"), std::string::npos) << a.out;
+  EXPECT_NE(b.out.find("verdict: 1 of 1 scenarios as expected"), std::string::npos) << b.out;
+  EXPECT_EQ(a.err, "");
+  EXPECT_EQ(b.err, "");
+}
+
+TEST(CliFormat, UnknownFormatNamesTheKnownOnes) {
+  const Result r = tangle("run counter/locked --format bogus", 20);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "tangle: unknown --format 'bogus' (use: console, json, junit, sarif, html)\n");
+  EXPECT_EQ(r.out, "");
+}
+
+// While a document waits for stdout, whatever the run prints (here: printf
+// and a child process that inherits fd 1) lands on stderr, and the document
+// alone on stdout after restore_stdout.
+TEST(CliFormat, DivertedStdoutSendsEverythingElseToStderr) {
+  const fs::path dir = scratch("divert");
+  fs::create_directories(dir);
+  const fs::path out = dir / "out", err = dir / "err";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(10);
+    tangle::cli::divert_stdout();
+    tangle::cli::divert_stdout();  // idempotent
+    std::printf("noise;");
+    std::fflush(stdout);
+    if (std::system("echo child") != 0) ::_exit(11);
+    tangle::cli::restore_stdout();
+    tangle::cli::restore_stdout();
+    std::printf("document");
+    std::fflush(stdout);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(tangle::test_support::slurp(out), "document");
+  EXPECT_EQ(tangle::test_support::slurp(err), "noise;child\n");
 }
 
 }  // namespace

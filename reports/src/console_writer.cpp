@@ -1,8 +1,14 @@
+// The console: what a person reads at the end of `tangle run` (console.hpp).
+// Trace operations are printed verbatim; classify_op (trace_ops.hpp) only
+// picks the marker: '>' for the finding's own events, '!' for a failure
+// (check_failed, crash) that is not one of them.
 #include <algorithm>
 #include <cstdio>
 #include <string>
 
+#include "formats.hpp"
 #include "tangle/report/console.hpp"
+#include "tangle/report/trace_ops.hpp"
 #include "text.hpp"
 
 namespace tangle::report {
@@ -14,6 +20,12 @@ using detail::join_kinds;
 std::string pad(std::string s, std::size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
   return s;
+}
+
+// A table cell: `s` padded to `width`, and never touching the next cell
+// (operations like "try_lock_shared" are longer than the column).
+std::string column(const std::string& s, std::size_t width) {
+  return s.size() < width ? pad(s, width) : s + " ";
 }
 
 std::string seconds(double s) {
@@ -88,9 +100,12 @@ void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& 
               f.trace.size() > options.events_per_finding ? f.trace.size() - options.events_per_finding : 0;
           for (std::size_t i = from; i < f.trace.size(); ++i) {
             const auto& e = f.trace[i];
-            out << "    " << (e.highlight ? "> " : "  ") << pad("#" + std::to_string(e.step), 7)
+            const char* marker = e.highlight                                ? "> "
+                                 : classify_op(e.op) == OpClass::failure ? "! "
+                                                                         : "  ";
+            out << "    " << marker << pad("#" + std::to_string(e.step), 7)
                 << (e.thread < 0 ? std::string("main") : "T" + std::to_string(e.thread)) << "  "
-                << pad(e.op, 12) << pad(e.object, 22) << e.location << "\n";
+                << column(e.op, 12) << column(e.object, 22) << e.location << "\n";
           }
         }
         if (!f.replay.empty()) out << "  replay: tangle replay " << f.replay << "\n";
@@ -104,6 +119,27 @@ void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& 
   out << "\nverdict: " << passed << " of " << r.scenarios.size() << " scenarios as expected";
   if (passed != r.scenarios.size()) out << ", " << r.scenarios.size() - passed << " NOT";
   out << " (" << seconds(r.duration_s) << ")\n";
+}
+
+// The console reporter: the table's column widths and the closing verdict
+// line need every scenario, so it is written whole in finalize (the CLI
+// shows progress while the run goes on).
+namespace {
+class ConsoleReporter final : public Reporter {
+ public:
+  explicit ConsoleReporter(ConsoleOptions options) : options_(options) {}
+  void finalize(const RunReport& report) override { write_console(report, output(), options_); }
+
+ private:
+  ConsoleOptions options_;
+};
+}  // namespace
+
+std::unique_ptr<Reporter> detail::make_console_reporter(const ReporterOptions& options) {
+  ConsoleOptions console;
+  console.details = options.details;
+  console.events_per_finding = options.events_per_finding;
+  return std::make_unique<ConsoleReporter>(console);
 }
 
 }  // namespace tangle::report

@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include "formats.hpp"
+#include "tangle/report/trace_ops.hpp"
 #include "tangle/report/writers.hpp"
 #include "text.hpp"
 
@@ -258,13 +260,16 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans"
 .ev.hl circle{stroke:#cf222e;stroke-width:2.5}
 .hllabel{fill:#a40e26;font-size:10.5px}
 .evlabel{fill:#59636e;font-size:10.5px;text-anchor:middle}.evlabel.hl{fill:#a40e26;font-weight:600}
-.op-lock circle,i.op-lock{fill:#0969da;background:#0969da}
-.op-unlock circle,i.op-unlock{fill:#54aeff;background:#54aeff}
+.op-acquire circle,i.op-acquire{fill:#0969da;background:#0969da}
+.op-release circle,i.op-release{fill:#54aeff;background:#54aeff}
 .op-read circle,i.op-read{fill:#2da44e;background:#2da44e}
 .op-write circle,i.op-write{fill:#d1580a;background:#d1580a}
 .op-wait circle,i.op-wait{fill:#8250df;background:#8250df}
+.op-signal circle,i.op-signal{fill:#bf3989;background:#bf3989}
+.op-thread circle,i.op-thread{fill:#1b7c83;background:#1b7c83}
+.op-choice circle,i.op-choice{fill:#9a6700;background:#9a6700}
 .op-other circle,i.op-other{fill:#6e7781;background:#6e7781}
-.op-fail circle,i.op-fail{fill:#82071e;background:#82071e}
+.op-failure circle,i.op-failure{fill:#82071e;background:#82071e}
 .gthread circle{fill:#ddf4ff;stroke:#0969da;stroke-width:1.5}
 .glock rect{fill:#fff8c5;stroke:#bf8700;stroke-width:1.5}
 .gnode text{font-size:12px;fill:#1f2328;text-anchor:middle;dominant-baseline:central}
@@ -764,27 +769,32 @@ void Page::cycle_graph(const Finding& f, const std::string& id) {
   out_ += "</span></div>\n";
 }
 
-// Operation categories for colour and the letter inside a timeline mark.
+// Operation classes (trace_ops.hpp) for colour and the letter inside a
+// timeline mark. The CSS class is "op-" + the class's name.
 struct OpStyle {
-  const char* cls;
+  std::string cls;
   char letter;
 };
 OpStyle op_style(const std::string& op) {
-  if (op == "lock" || op == "try_lock" || op == "acquire" || op == "acquired" ||
-      op == "lock_shared")
-    return {"op-lock", 'L'};
-  if (op == "unlock" || op == "release" || op == "unlock_shared") return {"op-unlock", 'U'};
-  if (op == "read" || op == "load") return {"op-read", 'R'};
-  if (op == "write" || op == "store" || op == "rmw" || op == "fetch_add" || op == "exchange" ||
-      op == "compare_exchange")
-    return {"op-write", 'W'};
-  if (op == "wait" || op == "cv_wait" || op == "blocked" || op == "join" || op == "sleep")
-    return {"op-wait", 'w'};
-  if (op == "check_failed" || op == "crash" || op == "throw") return {"op-fail", '!'};
+  const OpClass op_class = classify_op(op);
+  std::string cls = "op-" + std::string(to_string(op_class));
+  switch (op_class) {  // no default: a new class must get its letter here
+    case OpClass::acquire: return {cls, 'L'};
+    case OpClass::release: return {cls, 'U'};
+    case OpClass::read: return {cls, 'R'};
+    case OpClass::write: return {cls, 'W'};
+    case OpClass::wait: return {cls, 'w'};
+    case OpClass::signal: return {cls, 'N'};
+    case OpClass::thread: return {cls, 'T'};
+    case OpClass::choice: return {cls, '?'};
+    case OpClass::failure: return {cls, '!'};
+    case OpClass::other: break;
+  }
+  // Anything else: its first letter, so a new operation is at least legible.
   char c = op.empty() ? '?' : op[0];
   if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) c = '?';
-  return {"op-other", c};
+  return {cls, c};
 }
 
 // The interleaving as a swimlane timeline: one lane per thread, one mark per
@@ -864,7 +874,7 @@ void Page::timeline(const Finding& f) {
     const auto& e = *(begin + static_cast<std::ptrdiff_t>(i));
     auto style = op_style(e.op);
     double x = x_of(i), y = y_of(e.thread);
-    out_ += "<g class=\"ev " + std::string(style.cls) + (e.highlight ? " hl" : "") + "\"><title>";
+    out_ += "<g class=\"ev " + style.cls + (e.highlight ? " hl" : "") + "\"><title>";
     std::string tip = "step " + std::to_string(e.step) + " \xC2\xB7 T" + std::to_string(e.thread) +
                       " " + e.op + (e.object.empty() ? "" : " " + e.object);
     if (!e.location.empty()) tip += "\n" + e.location;
@@ -891,10 +901,12 @@ void Page::timeline(const Finding& f) {
     }
   }
   out_ += labels;
-  out_ += "</svg></div></div>\n<div class=\"legend\"><span><i class=\"op-lock\"></i>L lock</span>"
-          "<span><i class=\"op-unlock\"></i>U unlock</span><span><i class=\"op-read\"></i>R read"
+  out_ += "</svg></div></div>\n<div class=\"legend\"><span><i class=\"op-acquire\"></i>L lock / acquire</span>"
+          "<span><i class=\"op-release\"></i>U unlock / release</span><span><i class=\"op-read\"></i>R read"
           "</span><span><i class=\"op-write\"></i>W write</span><span><i class=\"op-wait\"></i>"
-          "w wait</span><span><i class=\"op-fail\"></i>! check failed</span><span><i class=\"op-other\"></i>other</span><span style=\"color:#cf222e\">"
+          "w wait</span><span><i class=\"op-signal\"></i>N notify / set</span><span><i class=\"op-thread\">"
+          "</i>T spawn / join</span><span><i class=\"op-choice\"></i>? data choice</span><span><i "
+          "class=\"op-failure\"></i>! check failed</span><span><i class=\"op-other\"></i>other</span><span style=\"color:#cf222e\">"
           "\xE2\x97\x8E part of the finding</span><span>hover a mark for details</span></div>\n";
 }
 
@@ -1020,6 +1032,25 @@ void Page::script() {
 
 void write_html(const RunReport& report, std::ostream& out, const HtmlOptions& options) {
   out << Page(report, options).render();
+}
+
+// The index.html reporter: the page opens with the run's summary and
+// filters over every scenario, so it is written whole in finalize.
+namespace {
+class HtmlReporter final : public Reporter {
+ public:
+  explicit HtmlReporter(HtmlOptions options) : options_(std::move(options)) {}
+  void finalize(const RunReport& report) override { write_html(report, output(), options_); }
+
+ private:
+  HtmlOptions options_;
+};
+}  // namespace
+
+std::unique_ptr<Reporter> detail::make_html_reporter(const ReporterOptions& options) {
+  HtmlOptions html;
+  html.source_root = options.source_root;
+  return std::make_unique<HtmlReporter>(std::move(html));
 }
 
 }  // namespace tangle::report

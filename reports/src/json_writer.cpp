@@ -7,6 +7,7 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "formats.hpp"
 #include "tangle/report/writers.hpp"
 
 namespace tangle::report {
@@ -198,6 +199,20 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
     std::filesystem::remove(tmp, ec);
     throw std::runtime_error("cannot write " + path.string() + ": " + ec.message());
   }
+}
+
+// The results.json reporter: the document needs the run-level fields ahead
+// of "scenarios" and the end-of-run ones (duration_s, interrupted), so it is
+// written whole in finalize.
+namespace {
+class JsonReporter final : public Reporter {
+ public:
+  void finalize(const RunReport& report) override { write_json(report, output()); }
+};
+}  // namespace
+
+std::unique_ptr<Reporter> detail::make_json_reporter(const ReporterOptions&) {
+  return std::make_unique<JsonReporter>();
 }
 
 }  // namespace tangle::report

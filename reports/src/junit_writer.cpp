@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "formats.hpp"
 #include "tangle/report/writers.hpp"
 #include "text.hpp"
 
@@ -168,6 +169,19 @@ void write_junit(const RunReport& r, std::ostream& os) {
   }
   out += "</testsuites>\n";
   os << out;
+}
+
+// The junit.xml reporter: a <testsuite> per family carries its counts in
+// attributes ahead of its test cases, so it is written whole in finalize.
+namespace {
+class JunitReporter final : public Reporter {
+ public:
+  void finalize(const RunReport& report) override { write_junit(report, output()); }
+};
+}  // namespace
+
+std::unique_ptr<Reporter> detail::make_junit_reporter(const ReporterOptions&) {
+  return std::make_unique<JunitReporter>();
 }
 
 }  // namespace tangle::report

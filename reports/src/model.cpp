@@ -20,10 +20,8 @@ std::string_view to_string(FindingKind kind) {
 }
 
 std::optional<FindingKind> parse_kind(std::string_view text) {
-  for (int i = 0; i < kFindingKindCount; ++i) {
-    auto kind = static_cast<FindingKind>(i);
+  for (FindingKind kind : kAllFindingKinds)
     if (to_string(kind) == text) return kind;
-  }
   return std::nullopt;
 }
 

@@ -16,6 +16,9 @@
 //                                    and a caller's run_id may hold any byte
 //   DIR/.tangle/staging/             symlinks being made, renamed away at once
 //
+// The files are those of the file reporters (reporter.hpp: every registered
+// format with a file name), each rendered through the Reporter interface.
+//
 // A write, with the lock held (rendering is done before, in memory):
 //   1. Clean up: remove every set but the current one (partial sets of killed
 //      writers, the previous set), empty staging/, and remove the
@@ -51,6 +54,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -63,6 +67,7 @@
 #include <utility>
 #include <vector>
 
+#include "tangle/report/reporter.hpp"
 #include "tangle/report/writers.hpp"
 
 namespace tangle::report {
@@ -70,26 +75,46 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kSetFiles[] = {"results.json", "junit.xml", "results.sarif", "index.html"};
 constexpr const char* kCurrent = "current";  // in .tangle/
 constexpr const char* kSetsPrefix = "sets/";
 
+// The set's file names: every registered format that has a file, in
+// registry order (reporter.cpp). Built once (a function-local static, so
+// safe from any thread); the pointers stay valid for the process.
+const std::vector<const char*>& set_files() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const ReporterFormat& format : reporter_formats())
+      if (!format.file.empty()) out.emplace_back(format.file);
+    return out;
+  }();
+  static const std::vector<const char*> pointers = [] {
+    std::vector<const char*> out;
+    for (const std::string& name : names) out.push_back(name.c_str());
+    return out;
+  }();
+  return pointers;
+}
+
 using RenderedSet = std::vector<std::pair<const char*, std::string>>;
 
-// Every format rendered to memory: a writer that throws leaves DIR untouched.
+// Every file reporter run into memory, through the Reporter interface: a
+// reporter that throws leaves DIR untouched, and the lock is taken only
+// once every byte is ready.
 RenderedSet render(const RunReport& report, const fs::path& source_root) {
-  RenderedSet files;
-  std::ostringstream json, junit, sarif, html;
-  write_json(report, json);
-  write_junit(report, junit);
-  write_sarif(report, sarif, source_root);
-  HtmlOptions options;
+  ReporterOptions options;
   options.source_root = source_root;
-  write_html(report, html, options);
-  files.emplace_back(kSetFiles[0], std::move(json).str());
-  files.emplace_back(kSetFiles[1], std::move(junit).str());
-  files.emplace_back(kSetFiles[2], std::move(sarif).str());
-  files.emplace_back(kSetFiles[3], std::move(html).str());
+  RenderedSet files;
+  const auto& names = set_files();
+  std::size_t i = 0;
+  for (const ReporterFormat& format : reporter_formats()) {
+    if (format.file.empty()) continue;
+    std::ostringstream text;
+    std::unique_ptr<Reporter> reporter = format.make(options);
+    reporter->set_output(text);
+    report_to(*reporter, report);
+    files.emplace_back(names[i++], std::move(text).str());
+  }
   return files;
 }
 
@@ -217,14 +242,14 @@ class ReportDir {
       if (name != current) remove_all(dir_ / ".tangle/sets" / name);
     for (const auto& name : list_dir(staging_fd_.get())) ::unlinkat(staging_fd_.get(), name.c_str(), 0);
     for (const auto& name : list_dir(dir_fd_.get()))
-      for (const char* file : kSetFiles)
+      for (const char* file : set_files())
         if (name.rfind(std::string(file) + ".tmp.", 0) == 0) ::unlinkat(dir_fd_.get(), name.c_str(), 0);
   }
 
   // Step 2: regular DIR/NAME files (an older tangle wrote them) become a set.
   void adopt_older_layout() {
     bool older = false;
-    for (const char* file : kSetFiles) {
+    for (const char* file : set_files()) {
       struct stat st {};
       older |= ::fstatat(dir_fd_.get(), file, &st, AT_SYMLINK_NOFOLLOW) == 0 && !is_ours(file);
     }
@@ -232,7 +257,7 @@ class ReportDir {
     const std::string id = "adopted-" + make_run_id();
     Fd set;
     if (int err = open_dir_at(sets_fd_.get(), id.c_str(), set)) fail("directory", dir_ / ".tangle/sets" / id, err);
-    for (const char* file : kSetFiles) {
+    for (const char* file : set_files()) {
       // What a reader sees now, kept by a hard link (a copy where links fail).
       if (::linkat(dir_fd_.get(), file, set.get(), file, AT_SYMLINK_FOLLOW) == 0 || errno == ENOENT) continue;
       std::error_code ec;
@@ -318,7 +343,7 @@ class ReportDir {
   // Step 5: DIR/NAME -> .tangle/current/NAME for each name not already so.
   void link_names() {
     bool changed = false;
-    for (const char* file : kSetFiles) {
+    for (const char* file : set_files()) {
       if (is_ours(file)) continue;
       if (int err = replace_with_symlink(std::string(".tangle/current/") + file, dir_fd_.get(), file))
         fail("file", dir_ / file, err);

@@ -4,8 +4,9 @@
 //
 //   sarifLog.runs[0]                      RunReport (one run per report)
 //     tool.driver                         tangle; version
-//       rules[i]                          FindingKind i (all kinds, in enum
-//                                         order, so ruleIndex == enum value);
+//       rules[i]                          kAllFindingKinds[i] (every kind,
+//                                         ruleIndex = its position there, id
+//                                         = its contract string);
 //                                         fullDescription = explain(kind)
 //     automationDetails.id                "tangle/ENGINE/RUN_ID": GitHub reads
 //                                         the part up to the last '/' as the
@@ -50,6 +51,8 @@
 #include <set>
 #include <string>
 
+#include "formats.hpp"
+#include "tangle/report/trace_ops.hpp"
 #include "tangle/report/writers.hpp"
 #include "text.hpp"
 
@@ -115,6 +118,12 @@ class UriMapper {
 
 ordered_json message(std::string text) { return {{"text", std::move(text)}}; }
 
+// The position of `kind` in tool.driver.rules (built from kAllFindingKinds).
+int rule_index(FindingKind kind) {
+  const auto* it = std::find(std::begin(kAllFindingKinds), std::end(kAllFindingKinds), kind);
+  return static_cast<int>(it - std::begin(kAllFindingKinds));
+}
+
 ordered_json rule(FindingKind kind) {
   std::string id(to_string(kind));
   std::string title = id;
@@ -142,17 +151,27 @@ ordered_json rule(FindingKind kind) {
   };
 }
 
+// SARIF threadFlowLocation.kinds (2.1.0 §3.38.8) per operation class
+// (trace_ops.hpp). A wait takes something another thread must give (a
+// permit, a notification, the barrier's last arrival), so it is an acquire
+// like a lock; a signal gives it, so it is a release. SARIF has no kind for a
+// thread's start, spawn or join: those get none (their threadFlow says which
+// thread it is).
 std::vector<std::string> thread_flow_kinds(const TraceEvent& e) {
   std::vector<std::string> kinds;
-  const auto& op = e.op;
-  if (op == "lock" || op == "try_lock" || op == "acquire" || op == "acquired" || op == "wait" ||
-      op == "cv_wait" || op == "blocked")
-    kinds = {"acquire", "lock"};
-  else if (op == "unlock" || op == "release" || op == "notify_one" || op == "notify_all")
-    kinds = {"release", "lock"};
-  else if (op == "read" || op == "write" || op == "load" || op == "store" || op == "rmw")
-    kinds = {"memory"};
-  if (e.highlight) kinds.push_back("danger");
+  switch (classify_op(e.op)) {  // no default: a new class must be mapped here
+    case OpClass::acquire:
+    case OpClass::wait: kinds = {"acquire", "lock"}; break;
+    case OpClass::release:
+    case OpClass::signal: kinds = {"release", "lock"}; break;
+    case OpClass::read:
+    case OpClass::write: kinds = {"memory"}; break;
+    case OpClass::choice: kinds = {"value"}; break;
+    case OpClass::failure: kinds = {"danger"}; break;
+    case OpClass::thread:
+    case OpClass::other: break;
+  }
+  if (e.highlight && std::find(kinds.begin(), kinds.end(), "danger") == kinds.end()) kinds.push_back("danger");
   return kinds;
 }
 
@@ -209,7 +228,7 @@ ordered_json result(const ScenarioResult& s, const Finding& f, std::uint64_t occ
   bool expected = s.verdict == Verdict::pass;
   ordered_json r;
   r["ruleId"] = std::string(to_string(f.kind));
-  r["ruleIndex"] = static_cast<int>(f.kind);
+  r["ruleIndex"] = rule_index(f.kind);
   r["level"] = expected ? "note" : "error";
   std::string text = s.name + ": " + (f.message.empty() ? std::string(to_string(f.kind)) : f.message);
   if (expected) text += " (expected: this scenario is meant to have this bug)";
@@ -278,7 +297,7 @@ ordered_json result(const ScenarioResult& s, const Finding& f, std::uint64_t occ
 void write_sarif(const RunReport& report, std::ostream& out, const fs::path& source_root) {
   UriMapper uris(source_root);
   ordered_json rules = ordered_json::array();
-  for (int i = 0; i < kFindingKindCount; ++i) rules.push_back(rule(static_cast<FindingKind>(i)));
+  for (FindingKind kind : kAllFindingKinds) rules.push_back(rule(kind));
 
   ordered_json results = ordered_json::array();
   ordered_json notifications = ordered_json::array();
@@ -340,6 +359,24 @@ void write_sarif(const RunReport& report, std::ostream& out, const fs::path& sou
   log["version"] = "2.1.0";
   log["runs"] = ordered_json::array({std::move(run)});
   out << log.dump(2, ' ', false, ordered_json::error_handler_t::replace) << "\n";
+}
+
+// The results.sarif reporter: results are de-duplicated across the run and
+// the invocation says whether the run was interrupted, so it is written whole
+// in finalize.
+namespace {
+class SarifReporter final : public Reporter {
+ public:
+  explicit SarifReporter(std::filesystem::path source_root) : source_root_(std::move(source_root)) {}
+  void finalize(const RunReport& report) override { write_sarif(report, output(), source_root_); }
+
+ private:
+  std::filesystem::path source_root_;
+};
+}  // namespace
+
+std::unique_ptr<Reporter> detail::make_sarif_reporter(const ReporterOptions& options) {
+  return std::make_unique<SarifReporter>(options.source_root);
 }
 
 }  // namespace tangle::report

@@ -144,11 +144,11 @@ std::optional<SourcePosition> parse_location(std::string_view text) {
 }
 
 std::vector<FindingKind> found_kinds(const ScenarioResult& scenario) {
-  bool seen[kFindingKindCount] = {};
-  for (const auto& f : scenario.findings) seen[static_cast<int>(f.kind)] = true;
   std::vector<FindingKind> kinds;
-  for (int i = 0; i < kFindingKindCount; ++i)
-    if (seen[i]) kinds.push_back(static_cast<FindingKind>(i));
+  for (FindingKind kind : kAllFindingKinds)
+    if (std::any_of(scenario.findings.begin(), scenario.findings.end(),
+                    [kind](const Finding& f) { return f.kind == kind; }))
+      kinds.push_back(kind);
   return kinds;
 }
 

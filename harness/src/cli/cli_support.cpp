@@ -1,10 +1,13 @@
 #include "cli/cli_support.hpp"
 
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -15,7 +18,7 @@
 
 #include "isolation/isolation.hpp"  // detail::interrupt_signal
 #include "runner.hpp"  // detail::judge
-#include "tangle/report/console.hpp"
+#include "tangle/report/reporter.hpp"
 #include "tangle/report/writers.hpp"
 
 namespace tangle::cli {
@@ -198,30 +201,88 @@ int finish_gate(const report::RunReport& rep, bool gate, std::ostream& out) {
   return all_pass ? 0 : 1;
 }
 
-int finish_report(const report::RunReport& rep, const ReportOutput& output, const std::string& last_line) {
-  report::ConsoleOptions console;
-  console.details = output.details;
-  report::write_console(rep, std::cout, console);
-  if (!last_line.empty()) std::cout << last_line << "\n";
+void check_format(const std::string& format) {
+  if (!report::find_format(format))
+    throw UsageError("unknown --format '" + one_line(format) + "' (use: " + report::format_names() + ")");
+}
+
+namespace {
+int saved_stdout = -1;  // the original fd 1 while divert_stdout is in effect
+}  // namespace
+
+void divert_stdout() {
+  if (saved_stdout >= 0) return;
+  std::cout.flush();
+  std::fflush(stdout);
+  const int saved = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (saved < 0) return;  // no spare descriptor: stdout stays as it is
+  if (::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    ::close(saved);
+    return;
+  }
+  saved_stdout = saved;
+}
+
+void restore_stdout() {
+  if (saved_stdout < 0) return;
+  std::cout.flush();
+  std::fflush(stdout);
+  ::dup2(saved_stdout, STDOUT_FILENO);
+  ::close(saved_stdout);
+  saved_stdout = -1;
+}
+
+std::ostream& human_stream(const ReportOutput& output) {
+  return output.format == "console" ? std::cout : std::cerr;
+}
+
+int finish_report(const report::RunReport& given, const ReportOutput& output, const std::string& last_line) {
+  // One run_id for the stdout document and the files (write_report_dir
+  // would otherwise make its own).
+  report::RunReport with_id;
+  const report::RunReport* rep = &given;
+  if (given.run_id.empty()) {
+    with_id = given;
+    with_id.run_id = report::make_run_id();
+    rep = &with_id;
+  }
+  report::ReporterOptions options;
+  options.source_root = output.source_root;
+  options.details = output.details;
+  std::ostream& human = human_stream(output);
+  const auto console = report::make_reporter("console", options);
+  console->set_output(human);
+  report::report_to(*console, *rep);
+  if (!last_line.empty()) human << last_line << "\n";
+  if (output.format != "console") {
+    check_format(output.format);
+    const auto document = report::make_reporter(output.format, options);
+    human.flush();
+    restore_stdout();
+    document->set_output(std::cout);
+    report::report_to(*document, *rep);
+    std::cout.flush();
+  }
   if (output.dir.empty()) return 0;
   try {
-    report::write_report_dir(rep, output.dir, output.source_root);
+    report::write_report_dir(*rep, output.dir, output.source_root);
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << output.tool << ": " << one_line(e.what(), std::string::npos) << "\n";
     return 3;
   }
-  std::cout << "report: " << fs::absolute(fs::path(output.dir) / "index.html").string() << "\n";
+  human << "report: " << fs::absolute(fs::path(output.dir) / "index.html").string() << "\n";
   return 0;
 }
 
 int finish_run(const report::RunReport& rep, const ReportOutput& output, bool gate) {
   const int written = finish_report(rep, output);
+  std::ostream& human = human_stream(output);
   if (!rep.interrupted.empty()) {
-    std::cout << "run interrupted by " << rep.interrupted << ": the report holds what finished\n";
+    human << "run interrupted by " << rep.interrupted << ": the report holds what finished\n";
     return 128 + detail::interrupt_signal();
   }
-  const int gate_code = finish_gate(rep, gate, std::cout);
+  const int gate_code = finish_gate(rep, gate, human);
   return written != 0 ? written : gate_code;
 }
 

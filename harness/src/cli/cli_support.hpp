@@ -90,19 +90,41 @@ struct ReportOutput {
   std::string source_root;  // the binary's TANGLE_SOURCE_ROOT (source links in the reports)
   std::string dir;          // --report-dir; "" for none
   bool details = true;      // the console's finding details (false with -q)
+  // --format: the registered reporter (tangle/report/reporter.hpp) whose
+  // document is all of stdout. "console": today's human output on stdout.
+  // Any other: the document on stdout, and every human line (the console,
+  // replay:, gate:, report:) on stderr.
+  std::string format = "console";
 };
 
-// The console first — the verdict reaches the user even when the report
-// directory cannot be written — then `last_line` (if any), then the report
-// set and its "report: …/index.html" line. Returns 0, or 3 after one line on
+// --format F: a UsageError naming the formats unless F is registered.
+void check_format(const std::string& format);
+
+// With a document on stdout, nothing else may reach stdout while the run
+// goes on: divert_stdout() points fd 1 at stderr (progress, scenario code's
+// prints and supervised children, which inherit fd 1, all land on stderr)
+// until restore_stdout() flushes and puts the original back. Both are
+// idempotent, and finish_report calls restore_stdout itself. Threading: the
+// main thread, while no other thread writes stdout. Cost: a few syscalls.
+void divert_stdout();
+void restore_stdout();
+
+// The human text first — the verdict reaches the user even when the report
+// directory cannot be written — then `last_line` (if any), then, with a
+// --format other than console, its document on stdout, then the report set
+// and its "report: …/index.html" line. The document and the set carry one
+// run_id (made here when `rep` has none). Returns 0, or 3 after one line on
 // stderr naming the file that could not be written.
 int finish_report(const report::RunReport& rep, const ReportOutput& output, const std::string& last_line = "");
+
+// Where the human lines go: std::cout with --format console, else std::cerr.
+std::ostream& human_stream(const ReportOutput& output);
 
 // The end of run and gate: finish_report (the console writer says when the
 // run was cut short or a scenario is incomplete), then the exit code — 128+N
 // when signal N interrupted the run (rep.interrupted; 130 for SIGINT, 143 for
 // SIGTERM) after a "run interrupted by …" line, 3 when the report could not be
-// written, else finish_gate's.
+// written, else finish_gate's. Those lines go to human_stream(output).
 int finish_run(const report::RunReport& rep, const ReportOutput& output, bool gate);
 
 // Creates `dir` if needed and proves it writable before anything runs.

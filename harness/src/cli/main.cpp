@@ -25,7 +25,7 @@
 #include "isolation/isolation.hpp"
 #include "isolation/supervised_runner.hpp"
 #include "stress/stress_runner.hpp"
-#include "tangle/report/console.hpp"
+#include "tangle/report/reporter.hpp"
 #include "tangle/report/writers.hpp"
 #include "token.hpp"
 
@@ -48,6 +48,7 @@ struct CommonOptions {
   std::string report_dir = "tangle-report";
   std::vector<std::string> params;
   std::string expect_file;
+  std::string format = "console";
   bool quiet = false;
   int jobs = 0;  // 0: the core count
   int watchdog_ms = 1000;
@@ -56,6 +57,16 @@ struct CommonOptions {
   CLI::Option* executions_option = nullptr;
   CLI::Option* jobs_option = nullptr;
 };
+
+// --format F: what stdout carries (checked by check_format, so an unknown
+// name is the usual one-line usage error).
+void add_format_option(CLI::App* app, std::string& format) {
+  app->add_option("--format", format,
+                  "What stdout carries: " + report::format_names() +
+                      " (console: the summary and findings; any other: that report document alone, "
+                      "the console text then on stderr)")
+      ->capture_default_str();
+}
 
 void add_run_options(CLI::App* app, CommonOptions& o) {
   app->add_option("patterns", o.patterns, "Glob(s) over scenario names, e.g. 'counter/*' (default: all)");
@@ -79,6 +90,7 @@ void add_run_options(CLI::App* app, CommonOptions& o) {
       ->capture_default_str();
   app->add_option("--param", o.params, "Scenario parameter NAME=VALUE (repeatable), e.g. threads=3");
   app->add_flag("--quiet,-q", o.quiet, "Print only the summary table");
+  add_format_option(app, o.format);
   o.jobs_option = add_int_option(app, "--jobs", o.jobs, 1, kMaxJobs, "Stress engine: worker processes")
                       ->default_str("the core count");
   // Seconds on the command line, milliseconds inside (the stress engine's unit).
@@ -92,7 +104,8 @@ void add_run_options(CLI::App* app, CommonOptions& o) {
                 "code then ends the run)");
 }
 
-// Progress on a terminal only: "\r[3/13] name 4096/10000".
+// Progress on a terminal only: "\r[3/13] name 4096/10000". On fd 1, which
+// is stderr while a --format document waits for stdout (divert_stdout).
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled) {}
@@ -115,11 +128,12 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-ReportOutput report_output(const std::string& dir, bool details) {
-  return {"tangle", TANGLE_SOURCE_ROOT, dir, details};
+ReportOutput report_output(const std::string& dir, bool details, const std::string& format) {
+  return {"tangle", TANGLE_SOURCE_ROOT, dir, details, format};
 }
 
 int run_command(const CommonOptions& o, bool gate, const std::string& command) {
+  check_format(o.format);
   if (o.engine != "controlled" && o.engine != "stress")
     throw UsageError("unknown engine '" + o.engine + "' (use: controlled, stress or relacy)");
   const bool stress = o.engine == "stress";
@@ -134,6 +148,7 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   Expectations expectations;
   if (!o.expect_file.empty()) expectations = read_expect_file(o.expect_file);
   check_report_dir(o.report_dir);
+  if (o.format != "console") divert_stdout();  // every input is checked: the run starts
 
   detail::StressOptions stress_options;
   stress_options.seed = o.seed;
@@ -214,7 +229,7 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   progress.clear();
   rep.duration_s = elapsed();
   if (detail::interrupt_signal() != 0) rep.interrupted = detail::signal_name(detail::interrupt_signal());
-  return finish_run(rep, report_output(o.report_dir, !o.quiet), gate);
+  return finish_run(rep, report_output(o.report_dir, !o.quiet, o.format), gate);
 }
 
 // --engine relacy and relacy replay tokens run in tangle-relacy, a separate
@@ -234,7 +249,9 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   throw std::runtime_error("cannot run " + path + ": " + std::strerror(errno));
 }
 
-int replay_command(const std::string& text, const std::string& report_dir, const std::string& command) {
+int replay_command(const std::string& text, const std::string& report_dir, const std::string& format,
+                   const std::string& command) {
+  check_format(format);
   detail::ReplayToken token;
   try {
     token = detail::decode_token(text);
@@ -243,6 +260,7 @@ int replay_command(const std::string& text, const std::string& report_dir, const
   }
   if (const ScenarioInfo* info = find_scenario(token.scenario)) check_params(*info, token.params, "replay token parameter");
   if (!report_dir.empty()) check_report_dir(report_dir);
+  if (format != "console") divert_stdout();
   detail::install_interrupt_handlers();
   detail::ReplayOutcome outcome;
   try {
@@ -260,7 +278,7 @@ int replay_command(const std::string& text, const std::string& report_dir, const
   const std::string line = std::string("replay: ") + (outcome.reproduced ? "reproduced " : "did NOT reproduce ") +
                            std::string(report::to_string(token.kind)) + " with trace_hash " +
                            detail::hash_hex(token.trace_hash) + " (this execution: " + outcome.trace_hash + ")";
-  const int written = finish_report(rep, report_output(report_dir, true), line);
+  const int written = finish_report(rep, report_output(report_dir, true, format), line);
   if (written != 0) return written;
   return outcome.reproduced ? 0 : 1;
 }
@@ -292,20 +310,30 @@ int main_impl(int argc, char** argv) {
   auto* gate = app.add_subcommand("gate", "CI gate: run and compare with expectations");
   add_run_options(gate, gate_opts);
   gate->add_option("--expect", gate_opts.expect_file, "File of 'name: kind[,kind]' / 'name: none' lines");
-  std::string token, replay_dir;
+  std::string token, replay_dir, replay_format = "console";
   auto* replay = app.add_subcommand("replay", "Re-execute one recorded interleaving exactly");
   replay->add_option("token", token, "Replay token printed with a finding")->required();
   replay->add_option("--report-dir", replay_dir, "Also write reports of the replayed execution here");
+  add_format_option(replay, replay_format);
 
   if (auto code = tangle::cli::parse_or_exit(app, argc, argv, "tangle")) return *code;
   const std::string command = command_line(argc, argv);
   if (list_engine == "relacy") exec_relacy({"list"});
-  if ((run->parsed() && run_opts.engine == "relacy") || (gate->parsed() && gate_opts.engine == "relacy") ||
-      (replay->parsed() && token.rfind("relacy:", 0) == 0))
+  const bool relacy = (run->parsed() && run_opts.engine == "relacy") ||
+                      (gate->parsed() && gate_opts.engine == "relacy") ||
+                      (replay->parsed() && token.rfind("relacy:", 0) == 0);
+  if (relacy) {
+    // tangle-relacy takes tangle's options but has no --format yet.
+    const std::string& format = run->parsed() ? run_opts.format : gate->parsed() ? gate_opts.format : replay_format;
+    if (format != "console") {
+      check_format(format);
+      throw UsageError("--format " + format + " is not supported by the relacy engine yet (its reports are in --report-dir)");
+    }
     exec_relacy({argv + 1, argv + argc});  // tangle-relacy takes tangle's options
+  }
   if (run->parsed()) return run_command(run_opts, false, command);
   if (gate->parsed()) return run_command(gate_opts, true, command);
-  if (replay->parsed()) return replay_command(token, replay_dir, command);
+  if (replay->parsed()) return replay_command(token, replay_dir, replay_format, command);
   return list_command();
 }
 

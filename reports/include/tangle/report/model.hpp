@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,17 @@ enum class FindingKind {
   tsan_report,
 };
 inline constexpr int kFindingKindCount = 11;
+// Every kind once, in declaration order. Writers iterate this, never a range
+// of integers, and print kinds only through to_string.
+inline constexpr FindingKind kAllFindingKinds[] = {
+    FindingKind::data_race,        FindingKind::deadlock,
+    FindingKind::self_deadlock,    FindingKind::lock_order_inversion,
+    FindingKind::semaphore_overrelease, FindingKind::unlock_not_owner,
+    FindingKind::invariant_violation,   FindingKind::hang,
+    FindingKind::livelock,         FindingKind::crash,
+    FindingKind::tsan_report,
+};
+static_assert(std::size(kAllFindingKinds) == kFindingKindCount, "a FindingKind is missing from kAllFindingKinds");
 
 std::string_view to_string(FindingKind kind);
 std::optional<FindingKind> parse_kind(std::string_view text);

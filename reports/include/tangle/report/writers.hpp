@@ -1,4 +1,6 @@
 // Report writers: one per format, each reading only the plain-data model.
+// Each is also a Reporter (reporter.hpp), which is how the CLI and the report
+// directory call them; these functions stay for direct use and tests.
 //
 // Threading: none of these is thread-safe on the same report; each is a pure
 // function of its input. Cost: linear in the report size.
@@ -67,10 +69,12 @@ class ReportWriteError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Writes every report format this build knows into `dir` (created if missing)
-// as one set: results.json, junit.xml, results.sarif, index.html, all carrying
-// `report.run_id` (make_run_id() when it is empty). `source_root` is passed to
-// the SARIF and HTML writers (pass the repository root, TANGLE_SOURCE_ROOT).
+// The file reporters (every registered format with a file, reporter.hpp)
+// written into `dir` (created if missing) as one set: results.json,
+// junit.xml, results.sarif, index.html, all carrying `report.run_id`
+// (make_run_id() when it is empty). Each reporter runs through the Reporter
+// interface into memory; `source_root` is their ReporterOptions::source_root
+// (pass the repository root, TANGLE_SOURCE_ROOT).
 //
 // Contract (the design is at the top of reports/src/report_dir.cpp):
 //  - Atomic set: at every instant each of DIR/results.json, DIR/junit.xml,

@@ -21,8 +21,18 @@
 // trace), the stress engine's source line. Small sites keep the per-access
 // stores few: the detector sits on every Shared<T> access.
 //
-// Costs, n threads: read O(1), write O(n), acquire/release O(n); reset O(1)
-// amortised (vectors keep their capacity across executions).
+// Threads started at run time (tangle::Thread) are added by add_thread();
+// spawn and join are happens-before edges of their own (fork/join, as in
+// TSan's ThreadCreate/ThreadJoin):
+//   fork(p, c):   C_c := C_c ⊔ C_p; C_p[p] += 1
+//   join(j, c):   C_j := C_j ⊔ C_c
+//
+// Costs, n threads: read O(1), write O(n), acquire/release/fork/join O(n);
+// reset O(1) amortised (vectors keep their capacity across executions);
+// add_thread O(1) amortised, O(rows · n) when it doubles the row width.
+// Memory is O(n²) for the thread clocks: every thread ever started in an
+// execution keeps its row (indices are never reused), so thousands of
+// threads in one execution cost tens of megabytes.
 // Threading: single-threaded; each engine owns one.
 #pragma once
 
@@ -30,6 +40,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "tangle/detail/runtime.hpp"
@@ -53,15 +64,26 @@ class BasicRaceDetector {
   void reset(int threads) {
     n_ = static_cast<std::size_t>(threads);
     shift_ = static_cast<unsigned>(std::bit_width(n_ - 1));
-    clocks_.assign(n_ << shift_, 0);
-    for (std::size_t t = 0; t < n_; ++t) clocks_[(t << shift_) + t] = 1;
+    threads_.assign(n_ << shift_, 0);
+    for (std::size_t t = 0; t < n_; ++t) threads_[(t << shift_) + t] = 1;
+    syncs_.clear();
     vars_.clear();
     reads_.clear();
   }
+  // A new thread (index: the thread count before the call), clock 1 in its
+  // own component and 0 elsewhere; give it its parent's history by fork().
+  int add_thread() {
+    if (n_ + 1 > (std::size_t{1} << shift_)) widen();
+    const std::size_t t = n_++;
+    threads_.resize(n_ << shift_, 0);
+    threads_[(t << shift_) + t] = 1;
+    return static_cast<int>(t);
+  }
+  int threads() const { return static_cast<int>(n_); }
   int add_sync() {
-    const std::size_t first = clocks_.size();
-    clocks_.resize(first + (std::size_t{1} << shift_), 0);
-    return static_cast<int>(first >> shift_);  // sync clocks follow the n_ thread clocks
+    const std::size_t first = syncs_.size();
+    syncs_.resize(first + (std::size_t{1} << shift_), 0);
+    return static_cast<int>(first >> shift_);
   }
   int add_variable() {
     vars_.emplace_back();
@@ -69,17 +91,22 @@ class BasicRaceDetector {
     return static_cast<int>(vars_.size() - 1);
   }
 
+  // `parent` started `child`: all of the parent's past happens before the
+  // child's first event.
+  void fork(int parent, int child) {
+    join_into(clock(child), clock(parent));
+    ++clock(parent)[parent];
+  }
+  // `joiner` joined the finished `child`: all of the child's events happen
+  // before the joiner's next one.
+  void join(int joiner, int child) { join_into(clock(joiner), clock(child)); }
+
   // The joins store unconditionally: a compare-and-store per component was a
   // data-dependent branch, mispredicted often enough to show in profiles.
-  void acquire(int thread, int sync) {
-    std::uint32_t* c = clock(thread);
-    const std::uint32_t* s = clock(sync);
-    for (std::size_t i = 0; i < n_; ++i) c[i] = std::max(c[i], s[i]);
-  }
+  void acquire(int thread, int sync) { join_into(clock(thread), sync_clock(sync)); }
   void release(int thread, int sync) {
     std::uint32_t* c = clock(thread);
-    std::uint32_t* s = clock(sync);
-    for (std::size_t i = 0; i < n_; ++i) s[i] = std::max(s[i], c[i]);
+    join_into(sync_clock(sync), c);
     ++c[thread];  // later events of this thread are not covered by this release
   }
 
@@ -133,14 +160,37 @@ class BasicRaceDetector {
     std::uint32_t clock = 0;  // 0: no read since the last write
     Site site{};
   };
-  std::uint32_t* clock(int i) { return &clocks_[static_cast<std::size_t>(i) << shift_]; }
+  std::uint32_t* clock(int t) { return &threads_[static_cast<std::size_t>(t) << shift_]; }
+  std::uint32_t* sync_clock(int s) { return &syncs_[static_cast<std::size_t>(s) << shift_]; }
+  void join_into(std::uint32_t* to, const std::uint32_t* from) const {
+    for (std::size_t i = 0; i < n_; ++i) to[i] = std::max(to[i], from[i]);
+  }
+  // Doubles the row width: every row is copied to its new place; the new
+  // components are 0 (nothing of the new threads is known yet).
+  void widen() {
+    const unsigned old_shift = shift_;
+    ++shift_;
+    auto relayout = [&](auto& rows) {
+      using Row = std::remove_reference_t<decltype(rows)>;
+      const std::size_t count = rows.size() >> old_shift;
+      Row wider(count << shift_);
+      for (std::size_t r = 0; r < count; ++r)
+        std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(r << old_shift), std::size_t{1} << old_shift,
+                    wider.begin() + static_cast<std::ptrdiff_t>(r << shift_));
+      rows.swap(wider);
+    };
+    relayout(threads_);
+    relayout(syncs_);
+    relayout(reads_);
+  }
 
   std::size_t n_ = 0;
   // Rows (clocks, a variable's read slots) are 2^shift_ >= n_ wide: the
   // row of a thread or object is a shift away, not a multiply on the chain
   // of dependent loads every access walks.
   unsigned shift_ = 0;
-  std::vector<std::uint32_t> clocks_;  // thread clocks, then sync clocks, one row each
+  std::vector<std::uint32_t> threads_;  // thread clocks, one row each
+  std::vector<std::uint32_t> syncs_;    // sync-object clocks, one row each
   std::vector<Variable> vars_;
   std::vector<ReadSlot> reads_;        // per variable: a row, one slot per thread
   Race race_;                          // the last race found

@@ -50,6 +50,16 @@ std::string bad_join_message(std::string_view thread, std::string_view target, s
   return cat({thread, " joins ", target, ", which ", why});
 }
 
+std::string bad_join_message(std::string_view thread, std::string_view target, BadJoin why) {
+  switch (why) {
+    case BadJoin::self: return bad_join_message(thread, target, "is the joining thread itself");
+    case BadJoin::not_started: return bad_join_message(thread, target, "was not started by tangle::Thread");
+    case BadJoin::already_joined: return bad_join_message(thread, target, "was already joined");
+    case BadJoin::none: break;
+  }
+  return bad_join_message(thread, target, "is joinable");
+}
+
 std::string step_bound_message(std::uint64_t max_steps, std::string_view running_threads) {
   return cat({"the execution exceeded ", std::to_string(max_steps),
               " operations without finishing (threads still running: ", running_threads, ")"});

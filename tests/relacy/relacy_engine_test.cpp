@@ -190,8 +190,8 @@ TEST(RelacyEngine, BadNumbersExitTwoWithOneLine) {
       {"--context-bound 11 --scheduler context", "--context-bound: 11 is out of range 0..10"},
       {"--context-bound -1 --scheduler context", "--context-bound: -1 is out of range 0..10"},
       {"--time-budget nan", "--time-budget: 'nan' is not a number of seconds"},
-      {"--param threads=4294967298", "counter/locked takes threads in 1..64"},
-      {"--param threads=65", "counter/locked takes threads in 1..64"},
+      {"--param threads=4294967298", "counter/locked takes threads in 1..4096"},
+      {"--param threads=4097", "counter/locked takes threads in 1..4096"},
       {"--param iterations=+2", "'+2' is not an integer"},
   };
   for (const auto& [args, says] : cases) {

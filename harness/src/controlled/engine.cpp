@@ -294,7 +294,7 @@ void ControlledEngine::abort_execution() {
 // Objects
 
 ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std::int64_t initial,
-                                         Loc, std::int64_t) {
+                                         Loc) {
   ObjectState o{kind, name};
   o.count = o.initial = initial;
   if (kind == ObjectKind::shared) o.var = race_.add_variable();
@@ -594,7 +594,7 @@ void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetecto
                {}});
 }
 
-void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, MemoryOrder, Loc loc) {
+void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {
   if (!begin(false, op != AtomicOp::load)) return;
   static constexpr EventOp kOps[] = {EventOp::atomic_load, EventOp::atomic_store,
                                      EventOp::atomic_rmw, EventOp::atomic_cas};
@@ -696,6 +696,19 @@ void ControlledEngine::report_deadlock() {
 
 // ---------------------------------------------------------------------------
 
+std::uint64_t finding_signature(report::FindingKind kind, std::span<const Loc> locs, std::string_view message) {
+  std::uint64_t h = fnv(kFnvOffset, static_cast<std::uint64_t>(kind));
+  for (const Loc& l : locs) {
+    // The file's name, not its address: one header's name may sit at
+    // different addresses in different translation units.
+    for (const char* c = l.file_name(); *c != '\0'; ++c) h = fnv(h, static_cast<unsigned char>(*c));
+    h = fnv(h, l.line());
+  }
+  // Without a source line (a crash) the message tells findings apart.
+  if (locs.empty())
+    for (char c : message) h = fnv(h, static_cast<unsigned char>(c));
+  return h;
+}
 
 void ControlledEngine::add_finding(RawFinding f) {
   const std::uint64_t h = finding_signature(f.kind, f.locs, f.message);

@@ -33,7 +33,6 @@
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,9 +87,21 @@ struct TraceEntry {
 };
 inline constexpr ObjectId kNoObject = 0xffffffffu;
 
-}  // namespace tangle::detail
-#include "model/finding.hpp"  // TEMP stub: RawFinding, finding_signature, AbortExecution
-namespace tangle::detail {
+// A finding as the engine sees it: cheap to make, converted to the report
+// model only when it is new (see runner.cpp).
+struct RawFinding {
+  report::FindingKind kind;
+  std::string message;
+  std::vector<int> threads;
+  std::vector<Loc> locs;
+  std::vector<std::uint64_t> events;  // trace indices to highlight
+  std::vector<report::CycleEdge> cycle;
+  std::uint64_t signature = 0;        // kind + source lines: dedup key
+};
+
+// The dedup key of a finding: kind and source lines (file names, not their
+// addresses), or the message when there is no line.
+std::uint64_t finding_signature(report::FindingKind kind, std::span<const Loc> locs, std::string_view message);
 
 struct ExecutionResult {
   std::vector<RawFinding> findings;
@@ -100,6 +111,8 @@ struct ExecutionResult {
   std::uint64_t switches = 0;   // fiber switches, the main context's included
 };
 
+// Thrown through scenario code to unwind an aborted execution.
+struct AbortExecution {};
 
 // Where the scheduler may switch threads.
 //
@@ -173,21 +186,7 @@ class ControlledEngine final : public Runtime {
 
   // Runtime
   ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial,
-                         Loc loc, std::int64_t limit = 0) override;
-  // TEMP stub (drop on merge): engine core v2 operations, unsupported here.
-  int spawn_thread(ThreadBody*, Loc) override { unsupported("spawn_thread"); }
-  void join_thread(int, Loc, bool) override { unsupported("join_thread"); }
-  void rwlock_lock(ObjectId, bool, Loc) override { unsupported("rwlock"); }
-  bool rwlock_try_lock(ObjectId, bool, Loc) override { unsupported("rwlock"); }
-  void rwlock_unlock(ObjectId, bool, Loc) override { unsupported("rwlock"); }
-  void barrier_arrive_and_wait(ObjectId, Loc) override { unsupported("barrier"); }
-  void latch_count_down(ObjectId, std::int64_t, bool, Loc) override { unsupported("latch"); }
-  bool once_begin(ObjectId, Loc) override { unsupported("once"); }
-  void once_end(ObjectId, bool, Loc) override { unsupported("once"); }
-  std::uint64_t choose(std::uint64_t, Loc) override { unsupported("choose"); }
-  [[noreturn]] static void unsupported(const char* what) {
-    throw std::logic_error(std::string("TEMP stub: controlled engine lacks ") + what);
-  }
+                         Loc loc) override;
   void mutex_lock(ObjectId m, Loc loc) override;
   bool mutex_try_lock(ObjectId m, Loc loc) override;
   void mutex_unlock(ObjectId m, Loc loc) override;
@@ -201,7 +200,7 @@ class ControlledEngine final : public Runtime {
   void condvar_wait(ObjectId cv, ObjectId m, Loc loc) override;
   void condvar_notify(ObjectId cv, bool all, Loc loc) override;
   void shared_access(ObjectId v, bool write, Loc loc) override;
-  void atomic_access(ObjectId a, AtomicOp op, MemoryOrder order, Loc loc) override;
+  void atomic_access(ObjectId a, AtomicOp op, Loc loc) override;
   void atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
                    Loc loc) override;
   void atomic_notify(ObjectId a, bool all, Loc loc) override;

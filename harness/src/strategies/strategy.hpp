@@ -1,80 +1,94 @@
-// A scheduling strategy: "given the runnable threads, pick one" (the shape of
-// folly's DeterministicSchedule and shuttle's Scheduler). One file each.
+// Strategy v2: who runs next, and which way a data choice goes (the shape of
+// shuttle's `Scheduler`: new_execution / next_task / next_u64). One file per
+// strategy; the engine builds a Decision at every point where two or more
+// threads can run, and records each pick and each data choice in the
+// execution's schedule, which a replay token carries.
 //
-// The engine calls `pick` only at decision points, where two or more threads
-// can run; the sequence of picks is the schedule a replay token records.
+// Purity (DESIGN.md §2): execution i of a run depends on (scenario, params,
+// strategy, seed, i) alone. A strategy therefore must not carry anything from
+// one execution into the next that depends on what those executions did
+// (PCT's k is fixed per run by calibration, runner.cpp); the engine reseeds
+// it with ExecutionStart::seed every time.
+//
+// Threading: a strategy belongs to one engine; no locking.
 #pragma once
 
-#include <array>
-#include <bit>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "model/events.hpp"
+#include "strategies/thread_set.hpp"
+
 namespace tangle::detail {
+
+struct ExecutionStart {
+  std::uint64_t seed = 0;   // mix_seed(run seed, index)
+  std::uint64_t index = 0;  // execution number in the run, 0-based
+  int threads = 0;          // threads alive at the start (more may be spawned)
+};
+
+// One scheduling decision, as the engine sees it. Valid during pick() only.
+struct Decision {
+  const ThreadSet& runnable;          // two or more threads
+  int current = -1;                   // the running thread if it can go on, else -1
+  bool yielded = false;               // `current` busy-waits and asks others to run
+  std::span<const PendingOp> pending; // by thread id: each runnable thread's next operation
+  std::uint64_t index = 0;            // decisions made before this one in the execution
+  // Picking `t` preempts the running thread: it could go on and did not ask
+  // to yield (preemption bounds count these).
+  bool preempts(int t) const { return current >= 0 && !yielded && t != current; }
+};
 
 class Strategy {
  public:
   virtual ~Strategy() = default;
-  // Starts execution number `index` (0-based) with its own seed.
-  virtual void new_execution(std::uint64_t seed, int threads) = 0;
-  // `runnable`: the threads that can run, as a bit set (bit t: thread t), at
-  // least two bits set. A bit set rather than an array of ids: the engine
-  // keeps exactly this mask, so a decision costs no copying. `current`: the
-  // thread that was running (-1 when it blocked, finished, or none ran yet).
-  // `yielded`: `current` is busy-waiting and asked to let others run.
-  virtual int pick(std::uint64_t runnable, int current, bool yielded) = 0;
-  // Called after each execution with the number of decisions it made.
+  // Starts an execution. False: the search is over (an exhaustive strategy
+  // has explored everything); sampling strategies never end.
+  virtual bool new_execution(const ExecutionStart& start) = 0;
+  // A member of d.runnable.
+  virtual int pick(const Decision& d) = 0;
+  // A data choice in [0, n), n >= 2 (simulated loss, a random input).
+  virtual std::uint64_t choose(std::uint64_t n) = 0;
+  // After each execution, with the number of decisions (picks and choices).
   virtual void end_execution(std::uint64_t decisions) { (void)decisions; }
 };
-
-// kNthThread[set][r]: the r-th set bit of an 8-bit set.
-inline constexpr auto kNthThread = [] {
-  std::array<std::array<std::uint8_t, 8>, 256> table{};
-  for (unsigned set = 0; set < 256; ++set) {
-    unsigned k = 0;
-    for (std::uint8_t bit = 0; bit < 8; ++bit)
-      if ((set >> bit) & 1) table[set][k++] = bit;
-  }
-  return table;
-}();
-
-// The r-th (0-based) thread of a bit set, counting from thread 0. Threads
-// 0-7 by one table load: a loop of r steps exits after a random count, a
-// mispredicted branch at every random pick (~15% of a 5-thread execution).
-inline int nth_thread(std::uint64_t set, unsigned r) {
-  if (set < 256) [[likely]] return kNthThread[set][r];
-  for (; r > 0; --r) set &= set - 1;
-  return std::countr_zero(set);
-}
 
 std::unique_ptr<Strategy> make_random_strategy();
 // The largest depth the CLI accepts (--depth). A depth far beyond the k
 // decisions of an execution only piles more change points onto the same
 // decisions, and every execution draws and sorts d-1 of them.
 inline constexpr int kMaxPctDepth = 10000;
-// PCT with bug depth `depth` >= 1 (Burckhardt, Kothari, Musuvathi, Nagarakatte,
-// "A Randomized Scheduler with Probabilistic Guarantees of Finding Bugs",
-// ASPLOS 2010).
-std::unique_ptr<Strategy> make_pct_strategy(int depth);
-// Replays a recorded schedule (replay.cpp). When it does not fit, it goes on
-// with the lowest runnable thread and diverged() says so after the execution.
+// PCT with bug depth `depth` >= 1 over `k` expected decisions per execution
+// (Burckhardt, Kothari, Musuvathi, Nagarakatte, "A Randomized Scheduler with
+// Probabilistic Guarantees of Finding Bugs", ASPLOS 2010).
+std::unique_ptr<Strategy> make_pct_strategy(int depth, std::uint64_t k = 16);
+
+// Replays a recorded schedule (replay.cpp): entry j answers the j-th pick or
+// choice. Strict: a recorded pick that cannot run, or a schedule that ends
+// early, is a divergence (diverged() says so after the execution; the
+// execution goes on with the lowest runnable thread / choice 0). Lenient: at
+// the end of the recording it continues with `fallback` (e.g. random), which
+// is how a shrunk or truncated schedule is extended.
 class ReplayStrategy final : public Strategy {
  public:
-  explicit ReplayStrategy(std::vector<std::uint8_t> schedule) : schedule_(std::move(schedule)) {}
-  void new_execution(std::uint64_t seed, int threads) override;
-  int pick(std::uint64_t runnable, int current, bool yielded) override;
+  explicit ReplayStrategy(std::vector<std::uint32_t> schedule, std::unique_ptr<Strategy> fallback = nullptr)
+      : schedule_(std::move(schedule)), fallback_(std::move(fallback)) {}
+  bool new_execution(const ExecutionStart& start) override;
+  int pick(const Decision& d) override;
+  std::uint64_t choose(std::uint64_t n) override;
   bool diverged() const { return !divergence_.empty(); }
   const std::string& divergence() const { return divergence_; }  // the first misfit, in words
 
  private:
-  std::vector<std::uint8_t> schedule_;
+  std::vector<std::uint32_t> schedule_;
+  std::unique_ptr<Strategy> fallback_;
   std::size_t next_ = 0;
   std::string divergence_;
 };
-std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint8_t> schedule);
 
 // A replay token whose schedule does not fit this build.
 struct ReplayDiverged : std::runtime_error {

@@ -89,13 +89,19 @@ Outcome run_relacy(const ScenarioInfo& info, const Params& params, const Options
 // Whether Relacy can express every finding the scenario expects, and if not,
 // why (one line). Today: lock_order_inversion (a cycle in the lock-order graph
 // of a run that did not deadlock) has no Relacy counterpart; thread counts
-// above kMaxThreads cannot be simulated.
+// above kMaxThreads cannot be simulated; threads started at run time
+// (MainScenario) cannot be simulated either (runnable, but not run).
 struct Expressibility {
   bool runnable = true;                       // can be simulated at all
   std::vector<report::FindingKind> missing;   // expected kinds Relacy cannot report
   std::string note;                           // empty when fully expressible
 };
 Expressibility expressibility(const ScenarioInfo& info, const Params& params);
+
+// Why a scenario that starts threads at run time
+// (ScenarioInfo::spawns_threads) is not run by Relacy; the runner reports it
+// not run with this reason.
+extern const char* const kSpawnsThreadsReason;
 
 // Finding kinds Relacy (with this runtime) can report.
 bool relacy_can_report(report::FindingKind kind);

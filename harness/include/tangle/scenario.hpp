@@ -108,6 +108,9 @@ struct ScenarioInfo {
   Scenario* (*construct)(void* storage, const Params&) = nullptr;
   std::size_t size = 0;
   std::size_t align = 0;
+  // The scenario starts threads at run time (it derives from MainScenario):
+  // engines with a fixed thread count (Relacy) cannot run it.
+  bool spawns_threads = false;
 };
 
 // Chained configuration of a registration (google/benchmark style).
@@ -150,6 +153,7 @@ ScenarioBuilder* register_scenario_type(const char* name, const char* file) {
   info.construct = [](void* storage, const Params& p) -> Scenario* { return new (storage) S(p); };
   info.size = sizeof(S);
   info.align = alignof(S);
+  info.spawns_threads = std::is_base_of_v<MainScenario, S>;
   ScenarioBuilder* builder = register_scenario(std::move(info));
   if constexpr (std::is_base_of_v<MainScenario, S>) builder->fixed_threads(1);
   return builder;

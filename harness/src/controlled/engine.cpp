@@ -113,7 +113,8 @@ void ControlledEngine::add_thread(int index, int parent) {
   stacks_.reserve(index + 1);
   stacks_.tsan_ensure(index + 1);
   ctx_.push_back(stacks_.make(index, &ControlledEngine::fiber_entry));
-  race_.fork(parent);
+  race_.add_thread();  // its clock is row `index`
+  if (parent >= 0) race_.fork(parent, index);
   runnable_.insert(index);
 }
 
@@ -313,15 +314,15 @@ int ControlledEngine::spawn_thread(ThreadBody* body, Loc loc) {
 void ControlledEngine::join_thread(int thread, Loc loc, bool in_destructor) {
   if (!begin(EventOp::join, static_cast<ObjectId>(thread), false, in_destructor)) return;
   record(EventOp::join, static_cast<ObjectId>(thread), loc);
-  const char* why = nullptr;
+  model::BadJoin why = model::BadJoin::none;
   if (thread < 0 || thread >= static_cast<int>(threads_.size())) {
-    why = "does not exist";
+    why = model::BadJoin::not_started;
   } else if (thread == current_) {
-    why = "is itself: a thread cannot wait for its own end";
+    why = model::BadJoin::self;
   } else if (threads_[static_cast<std::size_t>(thread)].joined) {
-    why = "was already joined";
+    why = model::BadJoin::already_joined;
   }
-  if (why != nullptr) {
+  if (why != model::BadJoin::none) {
     misuse(FindingKind::invariant_violation, model::bad_join_message(thread_name(current_), thread_name(thread), why),
            loc);
     return;

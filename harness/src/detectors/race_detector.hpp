@@ -21,16 +21,18 @@
 // trace), the stress engine's source line. Small sites keep the per-access
 // stores few: the detector sits on every Shared<T> access.
 //
-// Threads started at run time: fork(parent) gives the child the parent's
-// clock (everything the parent did so far happens before the child's first
-// event) and ticks the parent; join(joiner, child) is an acquire of the
-// child's clock.
+// Threads started at run time (tangle::Thread) are added by add_thread();
+// spawn and join are happens-before edges of their own (fork/join, as in
+// TSan's ThreadCreate/ThreadJoin):
+//   fork(p, c):   C_c := C_c ⊔ C_p; C_p[p] += 1
+//   join(j, c):   C_j := C_j ⊔ C_c
 //
 // Costs, n threads: read O(1), write O(n), acquire/release/fork/join O(n);
-// reset O(1) amortised (vectors keep their capacity across executions). Rows
-// are W = 2^k >= n wide; W never shrinks, so after the first execution a
-// scenario's executions never re-lay the rows out; a fork past W doubles W
-// and copies every row once (O(rows·W)).
+// reset O(1) amortised (vectors keep their capacity across executions);
+// add_thread O(1) amortised, O(rows · n) when it doubles the row width.
+// Memory is O(n²) for the thread clocks: every thread ever started in an
+// execution keeps its row (indices are never reused), so thousands of
+// threads in one execution cost tens of megabytes.
 // Threading: single-threaded; each engine owns one.
 #pragma once
 
@@ -58,59 +60,56 @@ class BasicRaceDetector {
     Access later;
   };
 
-  // Forgets everything; `threads` threads, each starting at clock 1.
+  // Forgets everything; `threads` threads (0 is fine: add them), each
+  // starting at clock 1. The row width never shrinks, so an engine that
+  // adds its threads one by one in every execution re-lays nothing out
+  // after the first.
   void reset(int threads) {
     n_ = static_cast<std::size_t>(threads);
     if (n_ > 1) shift_ = std::max(shift_, static_cast<unsigned>(std::bit_width(n_ - 1)));
-    clocks_.assign(n_ << shift_, 0);
-    for (std::size_t t = 0; t < n_; ++t) clocks_[(t << shift_) + t] = 1;
+    threads_.assign(n_ << shift_, 0);
+    for (std::size_t t = 0; t < n_; ++t) threads_[(t << shift_) + t] = 1;
     syncs_.clear();
     vars_.clear();
     reads_.clear();
   }
+  // A new thread (index: the thread count before the call), clock 1 in its
+  // own component and 0 elsewhere; give it its parent's history by fork().
+  int add_thread() {
+    if (n_ + 1 > (std::size_t{1} << shift_)) widen();
+    const std::size_t t = n_++;
+    threads_.resize(n_ << shift_, 0);
+    threads_[(t << shift_) + t] = 1;
+    return static_cast<int>(t);
+  }
+  int threads() const { return static_cast<int>(n_); }
   int add_sync() {
     const std::size_t first = syncs_.size();
     syncs_.resize(first + (std::size_t{1} << shift_), 0);
     return static_cast<int>(first >> shift_);
   }
-  // A thread started by `parent` (-1: by nobody, e.g. a fixed thread added
-  // late); returns its index, n before the call.
-  int fork(int parent) {
-    if (n_ + 1 > (std::size_t{1} << shift_)) widen();
-    const std::size_t child = n_++;
-    clocks_.resize(n_ << shift_, 0);
-    std::uint32_t* c = clock(static_cast<int>(child));
-    if (parent >= 0) {
-      const std::uint32_t* p = clock(parent);
-      std::copy(p, p + child, c);
-      ++clock(parent)[parent];
-    }
-    c[child] = 1;
-    return static_cast<int>(child);
-  }
-  void join(int joiner, int child) {
-    std::uint32_t* c = clock(joiner);
-    const std::uint32_t* d = clock(child);
-    for (std::size_t i = 0; i < n_; ++i) c[i] = std::max(c[i], d[i]);
-  }
-  int threads() const { return static_cast<int>(n_); }
   int add_variable() {
     vars_.emplace_back();
     reads_.resize(reads_.size() + (std::size_t{1} << shift_));
     return static_cast<int>(vars_.size() - 1);
   }
 
+  // `parent` started `child`: all of the parent's past happens before the
+  // child's first event.
+  void fork(int parent, int child) {
+    join_into(clock(child), clock(parent));
+    ++clock(parent)[parent];
+  }
+  // `joiner` joined the finished `child`: all of the child's events happen
+  // before the joiner's next one.
+  void join(int joiner, int child) { join_into(clock(joiner), clock(child)); }
+
   // The joins store unconditionally: a compare-and-store per component was a
   // data-dependent branch, mispredicted often enough to show in profiles.
-  void acquire(int thread, int sync) {
-    std::uint32_t* c = clock(thread);
-    const std::uint32_t* s = sync_clock(sync);
-    for (std::size_t i = 0; i < n_; ++i) c[i] = std::max(c[i], s[i]);
-  }
+  void acquire(int thread, int sync) { join_into(clock(thread), sync_clock(sync)); }
   void release(int thread, int sync) {
     std::uint32_t* c = clock(thread);
-    std::uint32_t* s = sync_clock(sync);
-    for (std::size_t i = 0; i < n_; ++i) s[i] = std::max(s[i], c[i]);
+    join_into(sync_clock(sync), c);
     ++c[thread];  // later events of this thread are not covered by this release
   }
 
@@ -164,22 +163,26 @@ class BasicRaceDetector {
     std::uint32_t clock = 0;  // 0: no read since the last write
     Site site{};
   };
-  std::uint32_t* clock(int i) { return &clocks_[static_cast<std::size_t>(i) << shift_]; }
-  std::uint32_t* sync_clock(int i) { return &syncs_[static_cast<std::size_t>(i) << shift_]; }
-  // Doubles the row width W, keeping every row's contents.
+  std::uint32_t* clock(int t) { return &threads_[static_cast<std::size_t>(t) << shift_]; }
+  std::uint32_t* sync_clock(int s) { return &syncs_[static_cast<std::size_t>(s) << shift_]; }
+  void join_into(std::uint32_t* to, const std::uint32_t* from) const {
+    for (std::size_t i = 0; i < n_; ++i) to[i] = std::max(to[i], from[i]);
+  }
+  // Doubles the row width: every row is copied to its new place; the new
+  // components are 0 (nothing of the new threads is known yet).
   void widen() {
-    const unsigned old = shift_++;
+    const unsigned old_shift = shift_;
+    ++shift_;
     auto relayout = [&](auto& rows) {
-      using V = std::decay_t<decltype(rows)>;
-      const std::size_t count = rows.size() >> old;
-      V wide(count << shift_);
+      using Row = std::remove_reference_t<decltype(rows)>;
+      const std::size_t count = rows.size() >> old_shift;
+      Row wider(count << shift_);
       for (std::size_t r = 0; r < count; ++r)
-        std::copy(rows.begin() + static_cast<std::ptrdiff_t>(r << old),
-                  rows.begin() + static_cast<std::ptrdiff_t>((r + 1) << old),
-                  wide.begin() + static_cast<std::ptrdiff_t>(r << shift_));
-      rows.swap(wide);
+        std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(r << old_shift), std::size_t{1} << old_shift,
+                    wider.begin() + static_cast<std::ptrdiff_t>(r << shift_));
+      rows.swap(wider);
     };
-    relayout(clocks_);
+    relayout(threads_);
     relayout(syncs_);
     relayout(reads_);
   }
@@ -189,8 +192,8 @@ class BasicRaceDetector {
   // row of a thread or object is a shift away, not a multiply on the chain
   // of dependent loads every access walks.
   unsigned shift_ = 0;
-  std::vector<std::uint32_t> clocks_;  // thread clocks, one row each
-  std::vector<std::uint32_t> syncs_;   // sync-object clocks, one row each
+  std::vector<std::uint32_t> threads_;  // thread clocks, one row each
+  std::vector<std::uint32_t> syncs_;    // sync-object clocks, one row each
   std::vector<Variable> vars_;
   std::vector<ReadSlot> reads_;        // per variable: a row, one slot per thread
   Race race_;                          // the last race found

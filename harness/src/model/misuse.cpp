@@ -46,8 +46,15 @@ std::string latch_below_zero_message(std::string_view thread, std::string_view l
               " left: a latch must not go below zero"});
 }
 
-std::string bad_join_message(std::string_view thread, std::string_view target, std::string_view why) {
-  return cat({thread, " joins ", target, ", which ", why});
+std::string bad_join_message(std::string_view thread, std::string_view target, BadJoin why) {
+  std::string_view what = "is joinable";
+  switch (why) {
+    case BadJoin::self: what = "is the joining thread itself"; break;
+    case BadJoin::not_started: what = "was not started by tangle::Thread"; break;
+    case BadJoin::already_joined: what = "was already joined"; break;
+    case BadJoin::none: break;
+  }
+  return cat({thread, " joins ", target, ", which ", what});
 }
 
 std::string step_bound_message(std::uint64_t max_steps, std::string_view running_threads) {

@@ -29,9 +29,10 @@ std::string overrelease_message(std::string_view thread, std::string_view semaph
 // invariant_violation: a latch counted down by more than it had left.
 std::string latch_below_zero_message(std::string_view thread, std::string_view latch, std::int64_t n,
                                      std::int64_t left);
-// invariant_violation: join of a thread that is not joinable (itself, or
-// already joined or detached).
-std::string bad_join_message(std::string_view thread, std::string_view target, std::string_view why);
+// invariant_violation: a join of a thread that is not joinable. Why a join
+// is bad is an enum, so that every engine says it in the same words.
+enum class BadJoin : std::uint8_t { none, self, not_started, already_joined };
+std::string bad_join_message(std::string_view thread, std::string_view target, BadJoin why);
 // livelock: the step bound.
 std::string step_bound_message(std::uint64_t max_steps, std::string_view running_threads);
 

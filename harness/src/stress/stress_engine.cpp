@@ -7,11 +7,11 @@
 #include <chrono>
 #include <exception>
 #include <stdexcept>
+#include <system_error>
 #include <typeinfo>
 
-#include "controlled/engine.hpp"  // AbortExecution
-#include "rng.hpp"
 #include "detectors/deadlock.hpp"
+#include "model/misuse.hpp"
 #include "object_names.hpp"
 #include "source_path.hpp"
 
@@ -36,25 +36,38 @@ struct StressEngine::Worker {
   int index = 0;
   Status status = Status::running;
   ObjectId blocked_on = kNone;
+  int join_target = -1;           // blocked in join_thread: the thread it waits for
   Loc blocked_loc;
-  bool notified = false;        // condvar: a notify picked this waiter
-  std::uint64_t wait_seq = 0;   // condvar: FIFO order of waiters
-  std::vector<ObjectId> held;   // mutexes held, in acquisition order
-  std::vector<Loc> held_loc;
-  int pending_sync = -1;        // deferred acquire of an atomic's clock
+  bool notified = false;          // condvar: a notify picked this waiter
+  bool joined = false;            // spawned: somebody joined (or is joining) it
+  std::uint64_t wait_seq = 0;     // mutex waiters: who is woken first
+  std::vector<Held> held;         // locks held, in acquisition order
+  int pending_sync = -1;          // deferred acquire of an atomic's clock
+  std::unique_ptr<ThreadBody> body;  // spawned threads: what they run
+  std::thread os;                 // the OS thread (joined by run())
   std::condition_variable cv;
-  Perturber perturb;            // the thread's own
+  Perturber perturb;              // the thread's own
   alignas(64) std::atomic<std::uint64_t> ops{0};
   // The last operation's line, for hang reports (two words, read racily: a
   // torn pair only mislabels a report line, never a decision).
   std::atomic<const char*> last_file{nullptr};
   std::atomic<std::uint32_t> last_line{0};
 
-  std::string last_location() const {
+  Loc last_loc() const {
     const char* file = last_file.load(std::memory_order_relaxed);
-    const std::uint32_t line = last_line.load(std::memory_order_relaxed);
-    if (file == nullptr || line == 0) return "";
-    return relative_source_path(file) + ":" + std::to_string(line);
+    return file == nullptr ? Loc{} : Loc{file, last_line.load(std::memory_order_relaxed)};
+  }
+  void reset(std::uint64_t seed, std::uint32_t gap, bool starved) {
+    status = Status::running;
+    blocked_on = kNone;
+    join_target = -1;
+    notified = joined = false;
+    held.clear();
+    pending_sync = -1;
+    ops.store(0, std::memory_order_relaxed);
+    last_file.store(nullptr, std::memory_order_relaxed);
+    last_line.store(0, std::memory_order_relaxed);
+    perturb.reset(seed, gap, starved);
   }
 };
 
@@ -65,17 +78,18 @@ thread_local StressEngine::Worker* tls_worker = nullptr;
 StressEngine::StressEngine(const ScenarioInfo& info, const Params& params,
                            StressEngineOptions options)
     : info_(info), params_(params), options_(options), n_(info.thread_count(params)) {
-  if (n_ < 1 || n_ > 256) throw std::invalid_argument("a scenario needs 1 to 256 threads");
+  if (n_ < 1 || n_ > kMaxScenarioThreads)
+    throw std::invalid_argument("a scenario needs 1 to " + std::to_string(kMaxScenarioThreads) + " threads");
   for (int i = 0; i < n_; ++i) {
-    workers_.push_back(std::make_unique<Worker>());
-    workers_.back()->engine = this;
-    workers_.back()->index = i;
+    fixed_.push_back(std::make_unique<Worker>());
+    fixed_.back()->engine = this;
+    fixed_.back()->index = i;
   }
 }
 
 StressEngine::~StressEngine() {
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
+  for (Worker* w : workers_)
+    if (w->os.joinable()) w->os.join();
 }
 
 int StressEngine::thread_index() const {
@@ -89,37 +103,34 @@ int StressEngine::thread_index() const {
 const StressExecution& StressEngine::run(std::uint64_t seed) {
   if (result_.unjoinable)
     throw std::logic_error("stress engine reused after an unjoinable execution");
+  // The execution's perturbation profile: density and the starved subset.
+  Rng rng(seed);
+  static constexpr std::uint32_t kGaps[] = {1, 3, 10, 40, 300};
   {
     Lock lk(mu_);
+    for (Worker* w : workers_)
+      if (w->os.joinable()) w->os.join();  // a previous execution's (already finished)
     objects_.clear();
     race_.reset(n_);
     lock_order_.reset();
     result_ = {};
+    spawned_.clear();
+    workers_.clear();
+    gap_ = kGaps[rng.below(5)];
+    for (auto& w : fixed_) {
+      const bool starved = n_ > 1 && rng.below(2) == 0;
+      w->reset(rng.next(), gap_, starved);
+      workers_.push_back(w.get());
+    }
+    rng_.reseed(rng.next());
     live_ = n_;
+    finished_ = 0;
     blocked_ = 0;
     wait_seq_ = 0;
   }
   aborting_.store(false);
   go_.store(false);
   published_ = 0;
-
-  // The execution's perturbation profile: density and the starved subset.
-  Rng rng(seed);
-  static constexpr std::uint32_t kGaps[] = {1, 3, 10, 40, 300};
-  const std::uint32_t gap = kGaps[rng.below(5)];
-  for (auto& w : workers_) {
-    w->status = Status::running;
-    w->blocked_on = kNone;
-    w->notified = false;
-    w->held.clear();
-    w->held_loc.clear();
-    w->pending_sync = -1;
-    w->ops.store(0, std::memory_order_relaxed);
-    w->last_file.store(nullptr, std::memory_order_relaxed);
-    w->last_line.store(0, std::memory_order_relaxed);
-    const bool starved = n_ > 1 && rng.below(2) == 0;
-    w->perturb.reset(rng.next(), gap, starved);
-  }
 
   Runtime* outer = current_runtime_or_null();
   set_current_runtime(this);
@@ -130,9 +141,10 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
     add_finding(FindingKind::crash, threw_message("the scenario's constructor"), {}, {});
   }
   if (scenario_) {
-    threads_.clear();
+    int started = 0;
     try {
-      for (int i = 0; i < n_; ++i) threads_.emplace_back(&StressEngine::worker_main, this, i);
+      for (; started < n_; ++started) fixed_[started]->os = std::thread(&StressEngine::worker_main, this,
+                                                                        std::ref(*fixed_[started]));
     } catch (...) {
       // Out of threads: let the ones started run into the abort, then fail.
       {
@@ -141,28 +153,36 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
       }
       go_.store(true);
       go_.notify_all();
-      for (auto& t : threads_) t.join();
+      for (int i = 0; i < started; ++i) fixed_[i]->os.join();
       scenario_.reset();
       set_current_runtime(outer);
       throw;
     }
-    // Every thread is created before any runs: they start together.
+    // Every fixed thread is created before any runs: they start together.
     go_.store(true);
     go_.notify_all();
     watch();
     if (result_.unjoinable) {
       // A thread still runs scenario code: it keeps the scenario and this
       // engine alive for good (see the header).
-      for (int i = 0; i < n_; ++i) {
-        Lock lk(mu_);
-        const bool done = workers_[i]->status == Status::finished;
-        lk.unlock();
-        if (done) threads_[i].join();
-        else threads_[i].detach();
+      // A copy: a stuck thread may still spawn (workers_ grows under mu_).
+      Lock lk(mu_);
+      const std::vector<Worker*> all = workers_;
+      for (Worker* w : all) {
+        if (!w->os.joinable()) continue;
+        if (w->status == Status::finished) {
+          lk.unlock();
+          w->os.join();
+          lk.lock();
+        } else {
+          w->os.detach();
+        }
       }
       (void)scenario_.release();
     } else {
-      for (auto& t : threads_) t.join();
+      // live_ == 0: nobody spawns any more, workers_ is final.
+      for (Worker* w : workers_)
+        if (w->os.joinable()) w->os.join();
       if (!aborting_.load()) {
         try {
           scenario_->check();
@@ -175,43 +195,60 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
     }
   }
   set_current_runtime(outer);
-  result_.operations = operations();
+  {
+    Lock lk(mu_);
+    result_.operations = operations();
+  }
   publish_findings();
   return result_;
 }
 
-void StressEngine::worker_main(int index) {
+void StressEngine::worker_main(Worker& w) {
   const crash_capture::ThreadAltStack alt_stack;  // a stack overflow is still a crash finding
-  Worker& w = *workers_[index];
   set_current_runtime(this);
   tls_worker = &w;
-  go_.wait(false);
+  // Fixed threads start together; a spawned one starts at once (its spawner
+  // made it fully before creating the OS thread).
+  if (w.body == nullptr) go_.wait(false);
   try {
-    scenario_->thread(index);
+    if (w.body != nullptr) w.body->run();
+    else scenario_->thread(w.index);
   } catch (const AbortExecution&) {
   } catch (...) {
     Lock lk(mu_);
-    add_finding(FindingKind::crash, threw_message(thread_name(index)), {index}, {});
+    add_finding(FindingKind::crash, threw_message(thread_name(w.index)), {w.index}, {});
     start_abort();
   }
-  {
-    Lock lk(mu_);
-    w.status = Status::finished;
-    --live_;
-    // The last running thread left: whoever still waits waits forever.
-    if (!aborting_.load() && live_ > 0 && blocked_ == live_) {
-      report_deadlock();
-      start_abort();
-    }
-    driver_cv_.notify_all();
+  // The body is destroyed after it returned (thread.hpp's contract), on the
+  // thread that ran it: its destructor may use tangle primitives.
+  try {
+    w.body.reset();
+  } catch (...) {
   }
+  finish(w);
   tls_worker = nullptr;
   set_current_runtime(nullptr);
 }
 
+void StressEngine::finish(Worker& w) {
+  Lock lk(mu_);
+  w.status = Status::finished;
+  --live_;
+  ++finished_;
+  for (Worker* j : workers_)
+    if (j->status == Status::blocked && j->join_target == w.index) wake(*j);
+  // The last running thread left: whoever still waits waits forever.
+  if (!aborting_.load() && live_ > 0 && blocked_ == live_) {
+    report_deadlock();
+    start_abort();
+  }
+  driver_cv_.notify_all();
+}
+
+// Called under mu_.
 std::uint64_t StressEngine::operations() const {
   std::uint64_t sum = 0;
-  for (const auto& w : workers_) sum += w->ops.load(std::memory_order_relaxed);
+  for (const Worker* w : workers_) sum += w->ops.load(std::memory_order_relaxed);
   return sum;
 }
 
@@ -235,7 +272,7 @@ void StressEngine::watch() {
     if (on_tick) on_tick();
     lk.lock();
     const auto now = Clock::now();
-    const std::uint64_t mark = operations() + static_cast<std::uint64_t>(n_ - live_);
+    const std::uint64_t mark = operations() + static_cast<std::uint64_t>(finished_);
     if (mark != last_mark) {
       last_mark = mark;
       last_progress = now;
@@ -249,7 +286,7 @@ void StressEngine::watch() {
           now - start >= std::chrono::milliseconds(options_.execution_timeout_ms)) {
         std::string running;
         std::vector<int> threads;
-        for (const auto& w : workers_)
+        for (const Worker* w : workers_)
           if (w->status != Status::finished) {
             running += (running.empty() ? "" : ", ") + std::to_string(w->index);
             threads.push_back(w->index);
@@ -280,38 +317,31 @@ void StressEngine::watch() {
 // threads still running did not come back to a tangle operation.
 void StressEngine::report_stall(bool after_abort, std::int64_t ms) {
   std::vector<int> running;
-  for (const auto& w : workers_)
+  for (const Worker* w : workers_)
     if (w->status == Status::running) running.push_back(w->index);
   if (running.empty()) {
     if (!after_abort) report_deadlock();
     return;
   }
-  std::vector<int> threads;
-  std::vector<std::string> locs;
-  std::vector<CycleEdge> cycle;
+  RawFinding f;
+  f.kind = FindingKind::hang;
   std::string text;
   for (int t : running) {
-    const std::string last = workers_[t]->last_location();
-    threads.push_back(t);
-    if (!last.empty()) locs.push_back(last);
+    const Loc last = workers_[t]->last_loc();
+    f.threads.push_back(t);
+    if (last.line() != 0) f.locs.push_back(last);
     text += (text.empty() ? "" : "; ") + thread_name(t) + " runs outside tangle primitives" +
-            (!last.empty() ? " (last operation at " + last + ")" : " (no operation yet)");
+            (last.line() != 0 ? " (last operation at " + location_string(last) + ")" : " (no operation yet)");
   }
-  for (const auto& w : workers_) {
+  for (const Worker* w : workers_) {
     if (w->status != Status::blocked) continue;
-    std::string holds;
-    for (ObjectId h : w->held) holds += (holds.empty() ? "" : ", ") + object_name(h);
-    const int other = waits_for(w->index);
-    threads.push_back(w->index);
-    cycle.push_back({w->index, holds, object_name(w->blocked_on), other, loc_text(w->blocked_loc)});
-    text += "; " + thread_name(w->index) + " waits for " + object_name(w->blocked_on) + " at " +
-            loc_text(w->blocked_loc);
+    f.threads.push_back(w->index);
+    f.cycle.push_back({w->index, held_names(*w), wanted_name(*w), waits_for(w->index), loc_text(w->blocked_loc)});
+    text += "; " + thread_name(w->index) + " waits for " + wanted_name(*w) + " at " + loc_text(w->blocked_loc);
   }
-  StressFinding f{FindingKind::hang,
-                  after_abort ? "a thread did not stop within " + std::to_string(ms) +
-                                    " ms after the execution was aborted: " + text
-                              : "no progress for " + std::to_string(ms) + " ms: " + text,
-                  threads, locs, cycle, ""};
+  f.message = after_abort ? "a thread did not stop within " + std::to_string(ms) +
+                                " ms after the execution was aborted: " + text
+                          : "no progress for " + std::to_string(ms) + " ms: " + text;
   // One hang per execution: the second (after the abort) replaces nothing.
   for (const auto& g : result_.findings)
     if (g.kind == FindingKind::hang) return;
@@ -320,7 +350,7 @@ void StressEngine::report_stall(bool after_abort, std::int64_t ms) {
 
 void StressEngine::publish_findings() {
   if (!on_finding) return;
-  std::vector<StressFinding> fresh;
+  std::vector<RawFinding> fresh;
   {
     Lock lk(mu_);
     for (std::size_t i = published_; i < result_.findings.size(); ++i)
@@ -335,8 +365,9 @@ void StressEngine::publish_findings() {
 
 // Entry of every operation: nullptr means "no-op" (outside scenario threads,
 // in a destructor while an aborted execution unwinds, or a releasing
-// operation — unlock, release, set, notify, atomic store — after an abort:
-// those run in destructors, where throwing would call std::terminate).
+// operation — unlock, release, set, notify, atomic store, once_end, a join
+// from a destructor — after an abort: those run in destructors, where
+// throwing would call std::terminate).
 StressEngine::Worker* StressEngine::enter(Loc loc, bool releasing) {
   Worker* w = tls_worker;
   if (w == nullptr || w->engine != this) return nullptr;
@@ -351,8 +382,12 @@ StressEngine::Worker* StressEngine::enter(Loc loc, bool releasing) {
   return w;
 }
 
-void StressEngine::block_on(Lock& lk, Worker& w, ObjectId o, Loc loc) {
-  if (aborting_.load()) throw AbortExecution{};
+bool StressEngine::block_on(Lock& lk, Worker& w, ObjectId o, Loc loc, bool nothrow) {
+  const auto stop = [&] {
+    if (nothrow) return false;
+    throw AbortExecution{};
+  };
+  if (aborting_.load()) return stop();
   w.status = Status::blocked;
   w.blocked_on = o;
   w.blocked_loc = loc;
@@ -367,7 +402,8 @@ void StressEngine::block_on(Lock& lk, Worker& w, ObjectId o, Loc loc) {
     w.blocked_on = kNone;
     --blocked_;
   }
-  if (aborting_.load()) throw AbortExecution{};
+  if (aborting_.load()) return stop();
+  return true;
 }
 
 void StressEngine::wake(Worker& w) {
@@ -379,7 +415,7 @@ void StressEngine::wake(Worker& w) {
 }
 
 void StressEngine::wake_all(ObjectId o) {
-  for (auto& w : workers_)
+  for (Worker* w : workers_)
     if (w->status == Status::blocked && w->blocked_on == o) wake(*w);
 }
 
@@ -387,16 +423,15 @@ void StressEngine::wake_all(ObjectId o) {
 // thread barged in first, blocks again until that one's unlock wakes it.
 void StressEngine::wake_one_waiter(ObjectId o) {
   Worker* pick = nullptr;
-  for (auto& w : workers_)
-    if (w->status == Status::blocked && w->blocked_on == o &&
-        (pick == nullptr || w->wait_seq < pick->wait_seq))
-      pick = w.get();
+  for (Worker* w : workers_)
+    if (w->status == Status::blocked && w->blocked_on == o && (pick == nullptr || w->wait_seq < pick->wait_seq))
+      pick = w;
   if (pick != nullptr) wake(*pick);
 }
 
 void StressEngine::start_abort() {
   aborting_.store(true);
-  for (auto& w : workers_) w->cv.notify_all();
+  for (Worker* w : workers_) w->cv.notify_all();
   driver_cv_.notify_all();
 }
 
@@ -411,56 +446,149 @@ void StressEngine::apply_pending(Worker& w) {
   w.pending_sync = -1;
 }
 
-int StressEngine::sync_of(ObjectState& o) {
-  if (o.sync < 0) o.sync = race_.add_sync();
-  return o.sync;
+int StressEngine::sync_of(Object& o, int which) {
+  if (o.sync[which] < 0) o.sync[which] = race_.add_sync();
+  return o.sync[which];
 }
 
 // ---------------------------------------------------------------------------
-// Objects
+// Objects and threads
 
-ObjectId StressEngine::create_object(ObjectKind kind, const char* name, std::int64_t initial,
-                                     Loc) {
+ObjectId StressEngine::create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc,
+                                     std::int64_t limit) {
   Lock lk(mu_);
-  ObjectState o{kind, name};
-  o.count = o.initial = initial;
+  Object o;
+  o.state = model::make_object(kind, name, initial, limit);
   if (kind == ObjectKind::shared) o.var = race_.add_variable();
-  if (is_mutex(kind)) o.node = lock_order_.add_lock();
-  objects_.push_back(o);
+  if (model::is_lock(kind)) o.node = lock_order_.add_lock();
+  objects_.push_back(std::move(o));
   return static_cast<ObjectId>(objects_.size() - 1);
 }
 
 std::string StressEngine::object_name(ObjectId id) const {
   if (id == kNone || id >= objects_.size()) return "";
-  return display_name(objects_[id].kind, objects_[id].name, id);
+  return display_name(objects_[id].state.kind, objects_[id].state.name, id);
 }
 
 std::string StressEngine::thread_name(int t) { return thread_display_name(t); }
 
-// ---------------------------------------------------------------------------
-// Mutexes
-
-void StressEngine::acquire_mutex(Worker& w, ObjectId m, Loc loc) {
-  ObjectState& o = objects_[m];
-  o.owner = w.index;
-  o.recursion = 1;
-  w.held.push_back(m);
-  w.held_loc.push_back(loc);
-  race_.acquire(w.index, sync_of(o));
+// A spawn: the child gets the next dense index, the spawner's history (a
+// fork edge), its own perturbation stream from the execution's RNG, and an
+// OS thread. Made under mu_ so that the index, workers_ and the clocks agree
+// for every other thread at once.
+int StressEngine::spawn_thread(ThreadBody* body, Loc loc) {
+  std::unique_ptr<ThreadBody> owned(body);
+  Worker* parent = enter(loc);
+  if (parent == nullptr) {
+    if (tls_worker == nullptr || tls_worker->engine != this)
+      throw std::logic_error("tangle::Thread started outside a scenario thread (in a constructor or check())");
+    throw AbortExecution{};  // during unwinding: nothing new starts
+  }
+  Lock lk(mu_);
+  apply_pending(*parent);
+  if (live_ >= kMaxScenarioThreads) {
+    add_finding(FindingKind::crash,
+                thread_name(parent->index) + " starts a thread while " + std::to_string(live_) +
+                    " are alive: tangle runs at most " + std::to_string(kMaxScenarioThreads) + " at once",
+                {parent->index}, {loc});
+    abort_execution(lk);
+  }
+  auto child = std::make_unique<Worker>();
+  Worker& c = *child;
+  c.engine = this;
+  c.index = static_cast<int>(workers_.size());
+  c.reset(rng_.next(), gap_, rng_.below(2) == 0);
+  c.body = std::move(owned);
+  const int clock = race_.add_thread();
+  (void)clock;  // == c.index: both count every thread of the execution
+  race_.fork(parent->index, c.index);
+  workers_.push_back(&c);
+  spawned_.push_back(std::move(child));
+  ++live_;
+  try {
+    c.os = std::thread(&StressEngine::worker_main, this, std::ref(c));
+  } catch (const std::system_error& e) {
+    c.status = Status::finished;
+    c.joined = true;
+    --live_;
+    ++finished_;
+    add_finding(FindingKind::crash, thread_name(parent->index) + " could not start a thread: " + e.what(),
+                {parent->index}, {loc});
+    abort_execution(lk);
+  }
+  return c.index;
 }
 
-void StressEngine::release_mutex(Worker& w, ObjectId m) {
-  ObjectState& o = objects_[m];
-  o.owner = -1;
-  o.recursion = 0;
+void StressEngine::join_thread(int thread, Loc loc, bool in_destructor) {
+  Worker* w = enter(loc, in_destructor);
+  if (w == nullptr) return;
+  Lock lk(mu_);
+  apply_pending(*w);
+  model::BadJoin why = model::BadJoin::none;
+  if (thread == w->index) why = model::BadJoin::self;
+  else if (thread < n_ || thread >= static_cast<int>(workers_.size())) why = model::BadJoin::not_started;
+  else if (workers_[thread]->joined) why = model::BadJoin::already_joined;
+  if (why != model::BadJoin::none) {
+    add_finding(FindingKind::invariant_violation,
+                model::bad_join_message(thread_name(w->index), thread_name(thread), why), {w->index}, {loc});
+    return;  // nothing to wait for
+  }
+  Worker& t = *workers_[thread];
+  t.joined = true;
+  w->join_target = thread;
+  while (t.status != Status::finished)
+    if (!block_on(lk, *w, kNone, loc, in_destructor)) break;
+  w->join_target = -1;
+  if (t.status == Status::finished) race_.join(w->index, thread);
+}
+
+// ---------------------------------------------------------------------------
+// Locks: mutexes and rwlocks. A lock's success acquires (for a writer both
+// of a rwlock's clocks, for a reader the writers' only), an unlock releases
+// into the clock of its side.
+
+void StressEngine::on_locked(Worker& w, ObjectId l, Loc loc, bool shared) {
+  Object& o = objects_[l];
+  w.held.push_back({l, loc, shared});
+  race_.acquire(w.index, sync_of(o, 0));
+  if (o.state.kind == ObjectKind::rwlock && !shared) race_.acquire(w.index, sync_of(o, 1));
+}
+
+void StressEngine::on_unlocked(Worker& w, ObjectId l, bool shared) {
+  Object& o = objects_[l];
   for (std::size_t i = w.held.size(); i-- > 0;)
-    if (w.held[i] == m) {
+    if (w.held[i].lock == l && w.held[i].shared == shared) {
       w.held.erase(w.held.begin() + static_cast<std::ptrdiff_t>(i));
-      w.held_loc.erase(w.held_loc.begin() + static_cast<std::ptrdiff_t>(i));
       break;
     }
-  race_.release(w.index, sync_of(o));
-  wake_one_waiter(m);
+  race_.release(w.index, sync_of(o, shared ? 1 : 0));
+  // A rwlock's waiters may be many readers: all of them re-check.
+  if (o.state.kind == ObjectKind::rwlock) wake_all(l);
+  else wake_one_waiter(l);
+}
+
+bool StressEngine::holds_shared(const Worker& w, ObjectId l) const {
+  return std::any_of(w.held.begin(), w.held.end(), [l](const Held& h) { return h.lock == l && h.shared; });
+}
+
+void StressEngine::self_deadlock(Lock& lk, Worker& w, ObjectId l, Loc loc) {
+  Loc first = loc;
+  for (const Held& h : w.held)
+    if (h.lock == l) first = h.loc;
+  add_finding(FindingKind::self_deadlock, model::self_deadlock_message(thread_name(w.index), object_name(l), first),
+              {w.index}, {loc, first});
+  abort_execution(lk);
+}
+
+// No throw: unlock often runs in a destructor.
+void StressEngine::not_owner(Worker& w, ObjectId l, Loc loc, bool shared) {
+  const int owner = state(l).owner;
+  add_finding(FindingKind::unlock_not_owner,
+              shared ? model::unlock_shared_not_reader_message(thread_name(w.index), object_name(l))
+                     : model::unlock_not_owner_message(thread_name(w.index), object_name(l),
+                                                       owner >= 0 ? thread_name(owner) : ""),
+              {w.index}, {loc});
+  start_abort();
 }
 
 void StressEngine::mutex_lock(ObjectId m, Loc loc) {
@@ -468,30 +596,18 @@ void StressEngine::mutex_lock(ObjectId m, Loc loc) {
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
-  ObjectState& o = objects_[m];
-  if (o.owner == w->index) {
-    if (o.kind == ObjectKind::recursive_mutex) {
-      ++o.recursion;
-      return;
-    }
-    Loc first = loc;
-    for (std::size_t i = 0; i < w->held.size(); ++i)
-      if (w->held[i] == m) first = w->held_loc[i];
-    add_finding(FindingKind::self_deadlock,
-                thread_name(w->index) + " locks " + object_name(m) +
-                    " again while holding it (locked at " + location_string(first) +
-                    "); a non-recursive mutex waits for itself forever",
-                {w->index}, {loc, first});
-    abort_execution(lk);
-  }
+  model::Lock r = model::lock(state(m), w->index);
+  if (r == model::Lock::recursed) return;
+  if (r == model::Lock::self_deadlock) self_deadlock(lk, *w, m, loc);
   // Noted when requested, so a run that deadlocks on these locks still
   // reports the inversion.
   note_lock_order(*w, m, loc);
-  if (objects_[m].owner >= 0) {
+  if (r == model::Lock::busy) {
     w->wait_seq = ++wait_seq_;
-    while (objects_[m].owner >= 0) block_on(lk, *w, m, loc);
+    do block_on(lk, *w, m, loc);
+    while (model::lock(state(m), w->index) == model::Lock::busy);
   }
-  acquire_mutex(*w, m, loc);
+  on_locked(*w, m, loc, false);
 }
 
 bool StressEngine::mutex_try_lock(ObjectId m, Loc loc) {
@@ -499,14 +615,13 @@ bool StressEngine::mutex_try_lock(ObjectId m, Loc loc) {
   if (w == nullptr) return false;
   Lock lk(mu_);
   apply_pending(*w);
-  ObjectState& o = objects_[m];
-  if (o.owner == w->index && o.kind == ObjectKind::recursive_mutex) {
-    ++o.recursion;
-    return true;
+  switch (model::try_lock(state(m), w->index)) {
+    case model::Lock::acquired: on_locked(*w, m, loc, false); return true;
+    case model::Lock::recursed: return true;
+    case model::Lock::busy:
+    case model::Lock::self_deadlock: return false;
   }
-  if (o.owner >= 0) return false;
-  acquire_mutex(*w, m, loc);
-  return true;
+  return false;
 }
 
 void StressEngine::mutex_unlock(ObjectId m, Loc loc) {
@@ -514,34 +629,63 @@ void StressEngine::mutex_unlock(ObjectId m, Loc loc) {
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
-  ObjectState& o = objects_[m];
-  if (o.owner != w->index) {
-    add_finding(FindingKind::unlock_not_owner,
-                thread_name(w->index) + " unlocks " + object_name(m) + ", which " +
-                    (o.owner < 0 ? std::string("nobody holds")
-                                 : "is held by " + thread_name(o.owner)),
-                {w->index}, {loc});
-    start_abort();  // no throw: unlock often runs in a destructor
-    return;
+  switch (model::unlock(state(m), w->index)) {
+    case model::Unlock::not_owner: not_owner(*w, m, loc, false); return;
+    case model::Unlock::still_held: return;
+    case model::Unlock::released: on_unlocked(*w, m, false); return;
   }
-  if (--o.recursion > 0) return;
-  release_mutex(*w, m);
+}
+
+void StressEngine::rwlock_lock(ObjectId l, bool shared, Loc loc) {
+  Worker* w = enter(loc);
+  if (w == nullptr) return;
+  Lock lk(mu_);
+  apply_pending(*w);
+  model::Lock r = model::rw_lock(state(l), w->index, shared, holds_shared(*w, l));
+  if (r == model::Lock::self_deadlock) self_deadlock(lk, *w, l, loc);
+  note_lock_order(*w, l, loc);
+  while (r == model::Lock::busy) {
+    block_on(lk, *w, l, loc);
+    r = model::rw_lock(state(l), w->index, shared, holds_shared(*w, l));
+  }
+  on_locked(*w, l, loc, shared);
+}
+
+bool StressEngine::rwlock_try_lock(ObjectId l, bool shared, Loc loc) {
+  Worker* w = enter(loc);
+  if (w == nullptr) return false;
+  Lock lk(mu_);
+  apply_pending(*w);
+  if (model::rw_try_lock(state(l), w->index, shared, holds_shared(*w, l)) != model::Lock::acquired) return false;
+  on_locked(*w, l, loc, shared);
+  return true;
+}
+
+void StressEngine::rwlock_unlock(ObjectId l, bool shared, Loc loc) {
+  Worker* w = enter(loc, true);
+  if (w == nullptr) return;
+  Lock lk(mu_);
+  apply_pending(*w);
+  switch (model::rw_unlock(state(l), w->index, shared, holds_shared(*w, l))) {
+    case model::Unlock::not_owner: not_owner(*w, l, loc, shared); return;
+    case model::Unlock::still_held: return;
+    case model::Unlock::released: on_unlocked(*w, l, shared); return;
+  }
 }
 
 void StressEngine::note_lock_order(Worker& w, ObjectId m, Loc loc) {
   if (w.held.empty()) return;
   lock_order_.on_request(
       w.index, objects_[m].node, loc, w.held.size(),
-      [&](std::size_t i) { return std::pair{objects_[w.held[i]].node, w.held_loc[i]}; },
+      [&](std::size_t i) { return std::pair{objects_[w.held[i].lock].node, w.held[i].loc}; },
       [this](int node) { return node_name(node); },
       [this](LockOrderDetector::Inversion&& inv) {
-        StressFinding f{FindingKind::lock_order_inversion, std::move(inv.message), std::move(inv.threads), {},
-                        std::move(inv.cycle), ""};
-        for (const Loc& l : inv.locs) {
-          std::string s = location_string(l);
-          if (std::find(f.locations.begin(), f.locations.end(), s) == f.locations.end())
-            f.locations.push_back(std::move(s));
-        }
+        RawFinding f;
+        f.kind = FindingKind::lock_order_inversion;
+        f.message = std::move(inv.message);
+        f.threads = std::move(inv.threads);
+        f.locs = std::move(inv.locs);
+        f.cycle = std::move(inv.cycle);
         add_finding(std::move(f));
       });
 }
@@ -560,10 +704,8 @@ void StressEngine::semaphore_acquire(ObjectId s, Loc loc) {
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
-  while (objects_[s].count <= 0) block_on(lk, *w, s, loc);
-  ObjectState& o = objects_[s];
-  --o.count;
-  race_.acquire(w->index, sync_of(o));
+  while (!model::try_acquire(state(s))) block_on(lk, *w, s, loc);
+  race_.acquire(w->index, sync_of(objects_[s]));
 }
 
 bool StressEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
@@ -571,10 +713,8 @@ bool StressEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
   if (w == nullptr) return false;
   Lock lk(mu_);
   apply_pending(*w);
-  ObjectState& o = objects_[s];
-  if (o.count <= 0) return false;
-  --o.count;
-  race_.acquire(w->index, sync_of(o));
+  if (!model::try_acquire(state(s))) return false;
+  race_.acquire(w->index, sync_of(objects_[s]));
   return true;
 }
 
@@ -583,18 +723,15 @@ void StressEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
-  ObjectState& o = objects_[s];
-  if (o.kind == ObjectKind::bounded_semaphore && o.count + n > o.initial) {
+  model::ObjectState& o = state(s);
+  if (model::release(o, n) == model::Release::overrelease) {
     add_finding(FindingKind::semaphore_overrelease,
-                thread_name(w->index) + " releases " + object_name(s) +
-                    ", raising its count to " + std::to_string(o.count + n) + " above its bound " +
-                    std::to_string(o.initial) + ": it was released more often than acquired",
-                {w->index}, {loc});
+                model::overrelease_message(thread_name(w->index), object_name(s), o.count + n, o.limit), {w->index},
+                {loc});
     start_abort();  // no throw: release often runs in a destructor
     return;
   }
-  o.count += n;
-  race_.release(w->index, sync_of(o));
+  race_.release(w->index, sync_of(objects_[s]));
   wake_all(s);
 }
 
@@ -603,9 +740,8 @@ void StressEngine::event_set(ObjectId e, Loc loc) {
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
-  ObjectState& o = objects_[e];
-  o.count = 1;
-  race_.release(w->index, sync_of(o));
+  model::set(state(e));
+  race_.release(w->index, sync_of(objects_[e]));
   wake_all(e);
 }
 
@@ -614,7 +750,7 @@ void StressEngine::event_clear(ObjectId e, Loc loc) {
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
-  objects_[e].count = 0;
+  model::clear(state(e));
 }
 
 void StressEngine::event_wait(ObjectId e, Loc loc) {
@@ -622,7 +758,7 @@ void StressEngine::event_wait(ObjectId e, Loc loc) {
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
-  while (objects_[e].count == 0) block_on(lk, *w, e, loc);
+  while (!model::is_set(state(e))) block_on(lk, *w, e, loc);
   race_.acquire(w->index, sync_of(objects_[e]));
 }
 
@@ -631,36 +767,40 @@ bool StressEngine::event_is_set(ObjectId e, Loc loc) {
   if (w == nullptr) return false;
   Lock lk(mu_);
   apply_pending(*w);
-  ObjectState& o = objects_[e];
-  if (o.count == 0) return false;
-  race_.acquire(w->index, sync_of(o));
+  if (!model::is_set(state(e))) return false;
+  race_.acquire(w->index, sync_of(objects_[e]));
   return true;
 }
 
 // ---------------------------------------------------------------------------
-// Condition variables
+// Condition variables: the model's FIFO queue picks who a notify wakes; the
+// woken thread then competes for the mutex like any other locker.
 
 void StressEngine::condvar_wait(ObjectId cv, ObjectId m, Loc loc) {
   Worker* w = enter(loc);
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
-  if (objects_[m].owner != w->index) {
+  model::ObjectState& mutex = state(m);
+  if (mutex.owner != w->index) {
     add_finding(FindingKind::unlock_not_owner,
-                thread_name(w->index) + " waits on " + object_name(cv) + " without holding " +
-                    object_name(m),
+                model::wait_without_mutex_message(thread_name(w->index), object_name(cv), object_name(m)),
                 {w->index}, {loc});
     abort_execution(lk);
   }
-  const int depth = objects_[m].recursion;
-  release_mutex(*w, m);
+  // Released fully, whatever the recursion depth, and restored after.
+  const int depth = mutex.recursion;
+  mutex.recursion = 1;
+  (void)model::unlock(mutex, w->index);
+  on_unlocked(*w, m, false);
   w->notified = false;
-  w->wait_seq = ++wait_seq_;
+  model::enqueue_waiter(state(cv), w->index);
   // No spurious wakeups: only a notify ends the wait.
   while (!w->notified) block_on(lk, *w, cv, loc);
-  while (objects_[m].owner >= 0) block_on(lk, *w, m, loc);
-  acquire_mutex(*w, m, loc);
-  objects_[m].recursion = depth;
+  w->wait_seq = ++wait_seq_;
+  while (model::lock(state(m), w->index) == model::Lock::busy) block_on(lk, *w, m, loc);
+  state(m).recursion = depth;
+  on_locked(*w, m, loc, false);
 }
 
 void StressEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
@@ -668,40 +808,98 @@ void StressEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
   if (w == nullptr) return;
   Lock lk(mu_);
   apply_pending(*w);
-  // notify_one wakes the longest waiter (FIFO), as on the controlled engine.
-  Worker* chosen = nullptr;
-  for (auto& t : workers_) {
-    if (t->status != Status::blocked || t->blocked_on != cv) continue;
-    if (all) {
-      t->notified = true;
-      wake(*t);
-    } else if (chosen == nullptr || t->wait_seq < chosen->wait_seq) {
-      chosen = t.get();
-    }
-  }
-  if (chosen != nullptr) {
-    chosen->notified = true;
-    wake(*chosen);
-  }
+  model::notify(state(cv), all, [this](int t) {
+    workers_[t]->notified = true;
+    wake(*workers_[t]);
+  });
 }
 
 // ---------------------------------------------------------------------------
-// Shared variables and atomics
+// Barriers, latches, once
+
+void StressEngine::barrier_arrive_and_wait(ObjectId b, Loc loc) {
+  Worker* w = enter(loc);
+  if (w == nullptr) return;
+  Lock lk(mu_);
+  apply_pending(*w);
+  // Phase p's arrivals release into clock p % 2 and its waiters acquire it
+  // once p completed: no thread can arrive at phase p + 2 (the same clock)
+  // before every waiter of p left p + 1, so each phase's clock holds exactly
+  // the arrivals before it.
+  const std::uint64_t phase = model::arrive(state(b));
+  Object& o = objects_[b];
+  const int clock = sync_of(o, static_cast<int>(phase % 2));
+  race_.release(w->index, clock);
+  if (model::phase_done(state(b), phase)) wake_all(b);
+  while (!model::phase_done(state(b), phase)) block_on(lk, *w, b, loc);
+  race_.acquire(w->index, clock);
+}
+
+void StressEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc loc) {
+  Worker* w = enter(loc);
+  if (w == nullptr) return;
+  Lock lk(mu_);
+  apply_pending(*w);
+  model::ObjectState& o = state(l);
+  if (n > 0) {
+    const std::int64_t left = o.count;
+    const model::CountDown r = model::count_down(o, n);
+    race_.release(w->index, sync_of(objects_[l]));
+    // Below zero is undefined behaviour in C++: reported, and the latch is
+    // open (the model leaves it at zero), so the execution goes on.
+    if (r == model::CountDown::below_zero)
+      add_finding(FindingKind::invariant_violation,
+                  model::latch_below_zero_message(thread_name(w->index), object_name(l), n, left), {w->index}, {loc});
+    if (r != model::CountDown::counted) wake_all(l);
+  }
+  if (!wait) return;
+  while (!model::latch_open(state(l))) block_on(lk, *w, l, loc);
+  race_.acquire(w->index, sync_of(objects_[l]));
+}
+
+bool StressEngine::once_begin(ObjectId o, Loc loc) {
+  Worker* w = enter(loc);
+  if (w == nullptr) return false;
+  Lock lk(mu_);
+  apply_pending(*w);
+  for (;;) {
+    switch (model::once_begin(state(o), w->index)) {
+      case model::Once::run: return true;
+      case model::Once::done: race_.acquire(w->index, sync_of(objects_[o])); return false;
+      case model::Once::self_deadlock:
+        add_finding(FindingKind::self_deadlock, model::once_reentered_message(thread_name(w->index), object_name(o)),
+                    {w->index}, {loc});
+        abort_execution(lk);
+      case model::Once::busy: block_on(lk, *w, o, loc); break;
+    }
+  }
+}
+
+void StressEngine::once_end(ObjectId o, bool completed, Loc loc) {
+  Worker* w = enter(loc, true);
+  if (w == nullptr) return;
+  Lock lk(mu_);
+  apply_pending(*w);
+  model::once_end(state(o), completed);
+  if (completed) race_.release(w->index, sync_of(objects_[o]));
+  wake_all(o);  // done: all go on; threw: one of them runs it
+}
+
+// ---------------------------------------------------------------------------
+// Shared variables, atomics, data choices
 
 void StressEngine::shared_access(ObjectId v, bool write, Loc loc) {
   Worker* w = enter(loc);
   if (w == nullptr || !options_.race_detection) return;
   Lock lk(mu_);
   apply_pending(*w);
-  ObjectState& o = objects_[v];
-  const bool raced =
-      write ? race_.write(w->index, o.var, loc) : race_.read(w->index, o.var, loc);
+  Object& o = objects_[v];
+  const bool raced = write ? race_.write(w->index, o.var, loc) : race_.read(w->index, o.var, loc);
   if (!raced || o.raced) return;
   o.raced = true;
   const auto* race = &race_.last_race();
   auto access = [](const auto& a) {
-    return thread_name(a.thread) + (a.write ? " writes" : " reads") + " at " +
-           location_string(a.site);
+    return thread_name(a.thread) + (a.write ? " writes" : " reads") + " at " + location_string(a.site);
   };
   add_finding(FindingKind::data_race,
               "data race on " + object_name(v) + ": " + access(race->later) +
@@ -709,7 +907,10 @@ void StressEngine::shared_access(ObjectId v, bool write, Loc loc) {
               {race->earlier.thread, race->later.thread}, {race->later.site, race->earlier.site});
 }
 
-void StressEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {
+// Every order gets seq_cst semantics (runtime.hpp's MemoryOrder): the order
+// is accepted and not yet used, so a race that needs a weaker order is
+// missed, never invented.
+void StressEngine::atomic_access(ObjectId a, AtomicOp op, MemoryOrder, Loc loc) {
   Worker* w = enter(loc, op != AtomicOp::load);
   if (w == nullptr || !options_.race_detection) return;
   Lock lk(mu_);
@@ -721,8 +922,7 @@ void StressEngine::atomic_access(ObjectId a, AtomicOp op, Loc loc) {
   w->pending_sync = s;
 }
 
-void StressEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
-                               Loc loc) {
+void StressEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx, Loc loc) {
   Worker* w = enter(loc);
   if (w == nullptr) return;
   Lock lk(mu_);
@@ -741,6 +941,18 @@ void StressEngine::atomic_notify(ObjectId a, bool, Loc loc) {
   wake_all(a);
 }
 
+// Drawn from the execution's RNG under mu_: the sequence of answers depends
+// on the seed alone, which thread gets which answer on the real schedule
+// (not recorded: stress findings have no replay).
+std::uint64_t StressEngine::choose(std::uint64_t n, Loc loc) {
+  if (n <= 1) return 0;
+  Lock lk(mu_, std::defer_lock);
+  if (enter(loc) != nullptr) lk.lock();
+  else return 0;  // outside scenario threads: the first choice
+  // Lemire's multiply-shift, as Rng::below, for a 64-bit bound.
+  return static_cast<std::uint64_t>((static_cast<unsigned __int128>(rng_.next()) * n) >> 64);
+}
+
 void StressEngine::yield(bool spinning, Loc loc) {
   if (enter(loc) == nullptr) return;
   // A busy-waiting thread gives its core away: with more threads than cores
@@ -757,70 +969,78 @@ void StressEngine::check_failed(const std::string& message, Loc loc) {
 }
 
 // ---------------------------------------------------------------------------
-// Deadlock: a wait-for cycle through mutex owners, or every live thread
-// blocked. Both are exact under mu_: a blocked thread is woken only by a
-// running one, and the waker marks it running under mu_.
+// Deadlock: a wait-for cycle through lock owners and joined threads, or every
+// live thread blocked. Both are exact under mu_: a blocked thread is woken
+// only by a running one, and the waker marks it running under mu_.
 
 int StressEngine::waits_for(int t) const {
   const Worker& w = *workers_[t];
-  if (w.status != Status::blocked || w.blocked_on == kNone) return -1;
-  const ObjectState& o = objects_[w.blocked_on];
-  return is_mutex(o.kind) ? o.owner : -1;
+  if (w.status != Status::blocked) return -1;
+  if (w.join_target >= 0) return w.join_target;
+  if (w.blocked_on == kNone) return -1;
+  const model::ObjectState& o = objects_[w.blocked_on].state;
+  // A rwlock's readers are a count, not a thread: only its writer is an edge.
+  return model::is_lock(o.kind) ? o.owner : -1;
 }
 
 bool StressEngine::deadlocked(int from) const {
   if (live_ > 0 && blocked_ == live_) return true;
   // Only `from`'s edge is new, so a new cycle passes through it.
   int t = waits_for(from);
-  for (int steps = 0; t >= 0 && steps < n_; ++steps) {
+  for (std::size_t steps = 0; t >= 0 && steps < workers_.size(); ++steps) {
     if (t == from) return true;
     t = waits_for(t);
   }
   return false;
 }
 
+std::string StressEngine::wanted_name(const Worker& w) const {
+  return w.join_target >= 0 ? thread_name(w.join_target) : object_name(w.blocked_on);
+}
+
+std::string StressEngine::held_names(const Worker& w) const {
+  std::string holds;
+  for (const Held& h : w.held) holds += (holds.empty() ? "" : ", ") + object_name(h.lock);
+  return holds;
+}
+
 void StressEngine::report_deadlock() {
   DeadlockDescription d = describe_deadlock(
-      n_, [this](int t) { return waits_for(t); },
+      static_cast<int>(workers_.size()), [this](int t) { return waits_for(t); },
       [this](int t) { return workers_[t]->status == Status::blocked; },
       [this](int t) { return workers_[t]->status == Status::finished; },
       [this](int t) {
         const Worker& w = *workers_[t];
-        std::string holds;
-        for (ObjectId h : w.held) holds += (holds.empty() ? "" : ", ") + object_name(h);
-        return BlockedThread{holds, object_name(w.blocked_on), w.blocked_loc};
+        return BlockedThread{held_names(w), wanted_name(w), w.blocked_loc};
       });
-  StressFinding f{FindingKind::deadlock, std::move(d.message), d.involved, {}, std::move(d.cycle), ""};
-  for (const Loc& l : d.locs) {
-    const std::string where = loc_text(l);
-    if (!where.empty() && std::find(f.locations.begin(), f.locations.end(), where) == f.locations.end())
-      f.locations.push_back(where);
-  }
+  RawFinding f;
+  f.kind = FindingKind::deadlock;
+  f.message = std::move(d.message);
+  f.threads = std::move(d.involved);
+  f.cycle = std::move(d.cycle);
+  for (const Loc& l : d.locs)
+    if (l.line() != 0) f.locs.push_back(l);
   add_finding(std::move(f));
 }
 
 // ---------------------------------------------------------------------------
 
-void StressEngine::add_finding(report::FindingKind kind, std::string message,
-                               std::vector<int> threads, std::vector<Loc> locs) {
-  StressFinding f{kind, std::move(message), std::move(threads), {}, {}, ""};
-  for (const Loc& l : locs) {
-    std::string s = loc_text(l);
-    if (!s.empty() && std::find(f.locations.begin(), f.locations.end(), s) == f.locations.end())
-      f.locations.push_back(std::move(s));
-  }
+void StressEngine::add_finding(report::FindingKind kind, std::string message, std::vector<int> threads,
+                               std::vector<Loc> locs) {
+  RawFinding f;
+  f.kind = kind;
+  f.message = std::move(message);
+  f.threads = std::move(threads);
+  for (const Loc& l : locs)
+    if (l.line() != 0) f.locs.push_back(l);
   add_finding(std::move(f));
 }
 
 // Called under mu_ (or by the driver while no scenario thread runs).
-void StressEngine::add_finding(StressFinding f) {
-  std::string key(to_string(f.kind));
-  for (const auto& l : f.locations) key += "|" + l;
-  // Without a source line (a crash, a hang) the message tells findings apart.
-  if (f.locations.empty()) key += "|" + f.message;
-  f.key = std::move(key);
+void StressEngine::add_finding(RawFinding f) {
+  f.signature = finding_signature(f.kind, f.locs, f.message);
   for (const auto& g : result_.findings)
-    if (g.key == f.key) return;  // once per execution
+    if (g.signature == f.signature) return;  // once per execution
   result_.findings.push_back(std::move(f));
   driver_cv_.notify_all();
 }

@@ -10,11 +10,12 @@
 // engine). Because every primitive's state changes under `mu_`, the order of
 // those critical sections *is* the synchronization order, which makes the
 // detectors exact on real threads:
-//   - self_deadlock, unlock_not_owner, semaphore_overrelease: checked at the
-//     operation, same messages as the controlled engine;
+//   - self_deadlock, unlock_not_owner, semaphore_overrelease, a latch counted
+//     below zero, a bad join: checked at the operation by the model
+//     (model/primitives.hpp), worded by model/misuse.hpp;
 //   - lock_order_inversion: LockOrderDetector (Pearce–Kelly) per execution;
 //   - deadlock: checked whenever a thread blocks or finishes — a wait-for
-//     cycle through mutex owners, or every live thread blocked in a tangle
+//     cycle through lock owners and joined threads, or every live thread blocked in a tangle
 //     primitive (nobody is left to wake them). Found at once, no timeout;
 //   - data_race (option): RaceDetector vector clocks, with the happens-before
 //     edges of the primitives taken under `mu_`. Atomic<T> accesses happen
@@ -36,10 +37,31 @@
 // then be leaked (the thread still uses them). Process isolation
 // (isolation/) is what makes that safe.
 //
+// Primitive semantics — who may proceed, who blocks, what is a misuse — are
+// model/primitives.hpp's, the same as on the controlled engine; misuse
+// findings are worded by model/misuse.hpp and deadlocks by
+// detectors/deadlock.hpp. What this engine adds is real blocking, waking and
+// the happens-before edges each model operation names.
+//
+// Threads started at run time (tangle::Thread, spawn_thread) are real
+// std::threads too, with the next dense index after the scenario's fixed
+// threads. A spawn is a fork edge and a join a join edge in the race
+// detector; a thread blocked in join waits for the joined thread, so the
+// deadlock check follows that edge like a mutex owner's (a main joining a
+// worker that waits forever is a deadlock). Up to kMaxScenarioThreads threads
+// may be alive at once; indices are not reused within an execution.
+//
 // Threading: run() is called by one driver thread; the Runtime operations by
 // the scenario threads of the running execution, or by the driver during the
 // scenario's constructor and check() (where they are no-ops, except
-// create_object and check_failed).
+// create_object and check_failed). `workers_` grows at run time (spawns), so
+// it is touched under `mu_` only; a Worker itself never moves.
+//
+// Costs: every operation takes `mu_` once (a contended lock on every
+// instrumented operation is the price of exact detection on real threads);
+// with race detection an acquire/release is O(threads), so executions with
+// hundreds of threads slow down linearly in their thread count; blocking and
+// waking scan the threads (O(threads) per wake).
 #pragma once
 
 #include <atomic>
@@ -54,6 +76,9 @@
 
 #include "detectors/lock_order.hpp"
 #include "detectors/race_detector.hpp"
+#include "model/finding.hpp"
+#include "model/primitives.hpp"
+#include "rng.hpp"
 #include "stress/perturbation.hpp"
 #include "tangle/detail/runtime.hpp"
 #include "tangle/report/model.hpp"
@@ -68,20 +93,8 @@ struct StressEngineOptions {
   bool perturb = true;
 };
 
-// A finding as the stress engine sees it. `key` is the deduplication key:
-// kind + source lines (+ the message when there is no line), the same rule as
-// the controlled runner's signature.
-struct StressFinding {
-  report::FindingKind kind;
-  std::string message;
-  std::vector<int> threads;
-  std::vector<std::string> locations;
-  std::vector<report::CycleEdge> cycle;
-  std::string key;
-};
-
 struct StressExecution {
-  std::vector<StressFinding> findings;
+  std::vector<RawFinding> findings;  // deduplicated by RawFinding::signature
   std::uint64_t operations = 0;
   // A scenario thread could not be unwound and was detached: the engine (and
   // the scenario instance, already leaked) must never be destroyed and no
@@ -98,29 +111,23 @@ class StressEngine final : public Runtime {
   // (heartbeat), and with each finding as soon as the driver sees it (before
   // unwinding), e.g. to stream it to a parent process.
   std::function<void()> on_tick;
-  std::function<void(const StressFinding&)> on_finding;
+  std::function<void(const RawFinding&)> on_finding;
 
   const StressExecution& run(std::uint64_t seed);
+  // The fixed thread count (threads spawned at run time come on top).
   int threads() const { return n_; }
 
   // Runtime
-  ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial,
-                         Loc loc, std::int64_t) override { return create_object(kind, name, initial, loc); }
-  ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc);
-  int spawn_thread(ThreadBody*, Loc) override { throw 1; }
-  void join_thread(int, Loc, bool) override { throw 1; }
-  void rwlock_lock(ObjectId, bool, Loc) override { throw 1; }
-  bool rwlock_try_lock(ObjectId, bool, Loc) override { throw 1; }
-  void rwlock_unlock(ObjectId, bool, Loc) override { throw 1; }
-  void barrier_arrive_and_wait(ObjectId, Loc) override { throw 1; }
-  void latch_count_down(ObjectId, std::int64_t, bool, Loc) override { throw 1; }
-  bool once_begin(ObjectId, Loc) override { throw 1; }
-  void once_end(ObjectId, bool, Loc) override { throw 1; }
-  std::uint64_t choose(std::uint64_t, Loc) override { return 0; }
-  void atomic_access(ObjectId a, AtomicOp op, MemoryOrder, Loc loc) override { atomic_access(a, op, loc); }
+  ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc,
+                         std::int64_t limit = 0) override;
+  int spawn_thread(ThreadBody* body, Loc loc) override;
+  void join_thread(int thread, Loc loc, bool in_destructor = false) override;
   void mutex_lock(ObjectId m, Loc loc) override;
   bool mutex_try_lock(ObjectId m, Loc loc) override;
   void mutex_unlock(ObjectId m, Loc loc) override;
+  void rwlock_lock(ObjectId l, bool shared, Loc loc) override;
+  bool rwlock_try_lock(ObjectId l, bool shared, Loc loc) override;
+  void rwlock_unlock(ObjectId l, bool shared, Loc loc) override;
   void semaphore_acquire(ObjectId s, Loc loc) override;
   bool semaphore_try_acquire(ObjectId s, Loc loc) override;
   void semaphore_release(ObjectId s, std::int64_t n, Loc loc) override;
@@ -130,11 +137,16 @@ class StressEngine final : public Runtime {
   bool event_is_set(ObjectId e, Loc loc) override;
   void condvar_wait(ObjectId cv, ObjectId m, Loc loc) override;
   void condvar_notify(ObjectId cv, bool all, Loc loc) override;
+  void barrier_arrive_and_wait(ObjectId b, Loc loc) override;
+  void latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc loc) override;
+  bool once_begin(ObjectId o, Loc loc) override;
+  void once_end(ObjectId o, bool completed, Loc loc) override;
   void shared_access(ObjectId v, bool write, Loc loc) override;
-  void atomic_access(ObjectId a, AtomicOp op, Loc loc);
+  void atomic_access(ObjectId a, AtomicOp op, MemoryOrder order, Loc loc) override;
   void atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
                    Loc loc) override;
   void atomic_notify(ObjectId a, bool all, Loc loc) override;
+  std::uint64_t choose(std::uint64_t n, Loc loc) override;
   void yield(bool spinning, Loc loc) override;
   void check_failed(const std::string& message, Loc loc) override;
   int thread_index() const override;
@@ -143,43 +155,58 @@ class StressEngine final : public Runtime {
 
  private:
   enum class Status : std::uint8_t { running, blocked, finished };
-  struct ObjectState {
-    ObjectKind kind;
-    const char* name;
-    int owner = -1;               // mutexes
-    int recursion = 0;
-    std::int64_t count = 0;       // semaphores; event flag
-    std::int64_t initial = 0;
-    int sync = -1;                // race-detector clock
-    int var = -1;                 // race-detector variable
-    int node = -1;                // lock-order graph node
-    bool raced = false;           // one race report per variable and execution
+  // One object: the model's state, and this engine's detector data beside it.
+  struct Object {
+    model::ObjectState state;
+    // Race-detector clocks, made on first use. sync[0]: what the object's
+    // releases publish (a mutex's unlocks, a rwlock's write unlocks, a
+    // barrier's even phases); sync[1]: a rwlock's read unlocks (acquired by
+    // writers only, TSan's read clock: readers do not synchronise with each
+    // other), a barrier's odd phases.
+    int sync[2] = {-1, -1};
+    int var = -1;       // race-detector variable (Shared<T>)
+    int node = -1;      // lock-order graph node (mutexes, rwlocks)
+    bool raced = false; // one race report per variable and execution
+  };
+  struct Held {
+    ObjectId lock;
+    Loc loc;
+    bool shared;  // a rwlock's read lock
   };
   using Lock = std::unique_lock<std::mutex>;
 
-  void worker_main(int index);
+  void worker_main(Worker& w);
+  void finish(Worker& w);
   Worker* enter(Loc loc, bool releasing = false);
-  void block_on(Lock& lk, Worker& w, ObjectId o, Loc loc);
+  // Parks `w` until woken. `nothrow`: from a destructor; returns false
+  // instead of throwing AbortExecution when the execution is aborted.
+  bool block_on(Lock& lk, Worker& w, ObjectId o, Loc loc, bool nothrow = false);
   void wake_all(ObjectId o);
   void wake_one_waiter(ObjectId o);
   void wake(Worker& w);
   [[noreturn]] void abort_execution(Lock& lk);
   void start_abort();
   void apply_pending(Worker& w);
-  int sync_of(ObjectState& o);
+  int sync_of(Object& o, int which = 0);
+  model::ObjectState& state(ObjectId id) { return objects_[id].state; }
 
-  void acquire_mutex(Worker& w, ObjectId m, Loc loc);
-  void release_mutex(Worker& w, ObjectId m);
+  void on_locked(Worker& w, ObjectId l, Loc loc, bool shared);
+  void on_unlocked(Worker& w, ObjectId l, bool shared);
+  bool holds_shared(const Worker& w, ObjectId l) const;
+  [[noreturn]] void self_deadlock(Lock& lk, Worker& w, ObjectId l, Loc loc);
+  void not_owner(Worker& w, ObjectId l, Loc loc, bool shared);
   void note_lock_order(Worker& w, ObjectId m, Loc loc);
   std::string node_name(int lock_node) const;
   int waits_for(int t) const;
   bool deadlocked(int from) const;
   void report_deadlock();
   void report_stall(bool blocked_only, std::int64_t ms);
-  void add_finding(StressFinding f);
+  void add_finding(RawFinding f);
   void add_finding(report::FindingKind kind, std::string message, std::vector<int> threads,
                    std::vector<Loc> locs);
   std::string object_name(ObjectId id) const;
+  std::string wanted_name(const Worker& w) const;
+  std::string held_names(const Worker& w) const;
   static std::string thread_name(int t);
   void watch();
   std::uint64_t operations() const;
@@ -189,17 +216,21 @@ class StressEngine final : public Runtime {
   Params params_;
   StressEngineOptions options_;
   int n_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<Worker>> fixed_;  // the n_ fixed threads, kept across executions
 
-  std::mutex mu_;  // guards everything below, up to `result_`
-  std::vector<ObjectState> objects_;
+  std::mutex mu_;  // guards everything below, up to `driver_cv_`
+  std::vector<Worker*> workers_;                 // by index: fixed_, then spawned_
+  std::vector<std::unique_ptr<Worker>> spawned_; // this execution's run-time threads
+  std::vector<Object> objects_;
   BasicRaceDetector<Loc> race_;  // an access is named by its source line
   LockOrderDetector lock_order_;
   StressExecution result_;
+  Rng rng_;                     // choose() and spawned threads' perturbation seeds
+  std::uint32_t gap_ = 1;       // the execution's perturbation profile
   int live_ = 0;                // threads started and not finished
   int blocked_ = 0;             // of which blocked in a primitive
-  std::uint64_t wait_seq_ = 0;  // condvar FIFO
+  int finished_ = 0;            // threads finished (a progress mark)
+  std::uint64_t wait_seq_ = 0;  // mutex waiters: who is woken first
   std::condition_variable driver_cv_;  // a thread finished / a finding appeared
 
   std::atomic<bool> aborting_{false};

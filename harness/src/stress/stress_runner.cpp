@@ -14,6 +14,7 @@
 #include "result_json.hpp"
 #include "rng.hpp"
 #include "runner.hpp"
+#include "source_path.hpp"
 #include "stress/stress_engine.hpp"
 #include "tangle/report/writers.hpp"
 
@@ -23,8 +24,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using report::FindingKind;
 
-// Deduplication key of a reported finding: the engine's rule (kind + source
-// lines, the message when there is none).
+// Deduplication key of a reported finding, for the merges that have only
+// report findings (a child's JSON result, TSan's reports): the rule of
+// finding_signature (kind + source lines, the message when there is none)
+// over the report's location strings, plus the source.
 std::string key_of(const report::Finding& f) {
   std::string key(to_string(f.kind));
   for (const auto& l : f.locations) key += "|" + l;
@@ -33,12 +36,18 @@ std::string key_of(const report::Finding& f) {
   return key;
 }
 
-report::Finding convert(const StressFinding& s, std::uint64_t execution) {
+// The report's finding for an engine finding. Stress findings carry no
+// trace and no replay token (real threads' interleavings are not recorded).
+report::Finding convert(const RawFinding& s, std::uint64_t execution) {
   report::Finding f;
   f.kind = s.kind;
   f.message = s.message;
   f.threads = s.threads;
-  f.locations = s.locations;
+  for (const Loc& l : s.locs) {
+    std::string where = location_string(l);
+    if (std::find(f.locations.begin(), f.locations.end(), where) == f.locations.end())
+      f.locations.push_back(std::move(where));
+  }
   f.cycle = s.cycle;
   f.first_execution = execution;
   return f;
@@ -162,7 +171,7 @@ report::ScenarioResult run_stress_batch(const ScenarioInfo& info, const Params& 
 
   std::unordered_map<std::string, std::size_t> seen;
   std::uint64_t i = 0;
-  engine->on_finding = [&](const StressFinding& s) {
+  engine->on_finding = [&](const RawFinding& s) {
     if (!r.first_failure_execution) r.first_failure_execution = i + 1;
     if (merge_finding(r, seen, convert(s, i + 1)) && hooks.on_change) {
       r.executions = i + 1;

@@ -46,7 +46,12 @@ void BM_Controlled(benchmark::State& state, const std::string& name, const std::
   tangle::detail::EngineOptions engine_options;
   engine_options.granularity = granularity;
   ControlledEngine engine(*info, tangle::Params(info->defaults), engine_options);
-  auto s = tangle::detail::make_strategy(options);
+  // As a run does (runner.hpp, purity): calibrate on the first executions,
+  // then measure executions with what they saw (PCT's k, race granularity).
+  tangle::detail::Calibration calibration;
+  tangle::detail::complete_calibration(engine, options, calibration, tangle::detail::kCalibrationExecutions);
+  engine.set_race_seen(calibration.data_points(tangle::detail::kCalibrationExecutions));
+  auto s = tangle::detail::make_strategy(options, calibration.pct_k(tangle::detail::kCalibrationExecutions));
   std::uint64_t i = 0, ops = 0, points = 0, decisions = 0, switches = 0;
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {

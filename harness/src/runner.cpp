@@ -147,6 +147,27 @@ report::ScenarioResult not_run(const ScenarioInfo& info, const Params& params, c
   return r;
 }
 
+namespace {
+bool has_race(const ExecutionResult& e) {
+  return std::any_of(e.findings.begin(), e.findings.end(),
+                     [](const RawFinding& f) { return f.kind == FindingKind::data_race; });
+}
+}  // namespace
+
+void complete_calibration(ControlledEngine& engine, const RunOptions& options, Calibration& calibration,
+                          std::uint64_t upto, const std::function<void(const Calibration&)>& on_calibrated) {
+  if (calibration.counted >= upto) return;
+  // Calibration executions run with the defaults (pct_k(i), no race assumed).
+  auto strategy = make_strategy(options, kDefaultPctK);
+  engine.set_race_seen(false);
+  for (std::uint64_t i = calibration.counted; i < upto; ++i) {
+    crash_capture::ExecutionScope scope(i);
+    const ExecutionResult& exec = engine.run(*strategy, ExecutionStart{mix_seed(options.seed, i), i, engine.threads()});
+    calibration.add(exec.decisions, has_race(exec));
+    if (on_calibrated) on_calibrated(calibration);
+  }
+}
+
 report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& params, const RunOptions& options,
                                       std::uint64_t first, std::uint64_t last, const LoopHooks& hooks) {
   using Clock = std::chrono::steady_clock;
@@ -155,10 +176,6 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
   ControlledEngine engine(info, params, options.engine);
   if (hooks.on_engine) hooks.on_engine(engine);
   Calibration calibration = options.calibration;
-  const auto race_in = [](const ExecutionResult& e) {
-    return std::any_of(e.findings.begin(), e.findings.end(),
-                       [](const RawFinding& f) { return f.kind == FindingKind::data_race; });
-  };
   // The execution-i parameters: calibration defaults before
   // kCalibrationExecutions, what the calibration saw after.
   std::unique_ptr<Strategy> strategy;
@@ -172,14 +189,7 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
   };
   // A loop that starts past executions the calibration has not seen (a
   // shard) runs them first, reporting nothing.
-  while (calibration.counted < std::min(first, kCalibrationExecutions)) {
-    const std::uint64_t i = calibration.counted;
-    setup(i);
-    crash_capture::ExecutionScope scope(i);
-    const ExecutionResult& exec = engine.run(*strategy, ExecutionStart{mix_seed(options.seed, i), i, engine.threads()});
-    calibration.add(exec.decisions, race_in(exec));
-    if (hooks.on_calibrated) hooks.on_calibrated(calibration);
-  }
+  complete_calibration(engine, options, calibration, std::min(first, kCalibrationExecutions), hooks.on_calibrated);
   std::unordered_map<std::uint64_t, std::size_t> seen;  // signature -> index in r.findings
 
   std::uint64_t i = first;
@@ -196,7 +206,7 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
       return engine.run(*strategy, ExecutionStart{mix_seed(options.seed, i), i, engine.threads()});
     }();
     if (i == calibration.counted && i < kCalibrationExecutions) {
-      calibration.add(exec.decisions, race_in(exec));
+      calibration.add(exec.decisions, has_race(exec));
       if (hooks.on_calibrated) hooks.on_calibrated(calibration);
     }
     r.steps += exec.steps;

@@ -106,6 +106,13 @@ struct LoopHooks {
 report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& params, const RunOptions& options,
                                       std::uint64_t first, std::uint64_t last, const LoopHooks& hooks = {});
 
+// Runs the calibration executions [calibration.counted, upto) it lacks
+// (upto <= kCalibrationExecutions), reporting nothing but calling
+// `on_calibrated` after each; a loop that starts mid-run (a shard, a
+// benchmark) calls this first.
+void complete_calibration(ControlledEngine& engine, const RunOptions& options, Calibration& calibration,
+                          std::uint64_t upto, const std::function<void(const Calibration&)>& on_calibrated = {});
+
 // Declared defaults overridden by `overrides` (names the scenario does not
 // declare are ignored here; the CLI rejects names no selected scenario has).
 Params effective_params(const ScenarioInfo& info,

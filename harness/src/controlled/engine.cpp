@@ -52,6 +52,10 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
   race_.reset(0);
   flags_.aborting = false;
   flags_.in_threads = false;
+  for (auto& t : threads_) {
+    t.held.clear();
+    spare_held_.push_back(std::move(t.held));
+  }
   threads_.clear();
   ctx_.resize(1);
   pending_.clear();
@@ -109,6 +113,10 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
 
 void ControlledEngine::add_thread(int index, int parent) {
   threads_.emplace_back();
+  if (!spare_held_.empty()) {
+    threads_.back().held = std::move(spare_held_.back());
+    spare_held_.pop_back();
+  }
   pending_.push_back({EventOp::thread_start, kNoObject});
   stacks_.reserve(index + 1);
   stacks_.tsan_ensure(index + 1);
@@ -345,13 +353,8 @@ ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std:
   ObjectState& o = objects_[objects_len_];
   // Reused storage: the vectors keep their capacity (no allocation per
   // object and execution once a scenario has run).
-  std::vector<int> waiters = std::move(o.waiters);
-  std::vector<int> queue = std::move(o.queue);
-  waiters.clear();
-  queue.clear();
-  static_cast<model::ObjectState&>(o) = model::make_object(kind, name, initial, limit);
-  o.queue = std::move(queue);
-  o.waiters = std::move(waiters);
+  model::reset_object(o, kind, name, initial, limit);
+  o.waiters.clear();
   o.ordered_after = 0;
   o.sync = -1;
   o.var = kind == ObjectKind::shared ? race_.add_variable() : -1;

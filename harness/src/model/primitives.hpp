@@ -43,14 +43,22 @@ struct ObjectState {
 };
 
 // A fresh object (create_object): `limit` 0 means the initial count
-// (BoundedSemaphore(3) is bounded by 3).
-inline ObjectState make_object(ObjectKind kind, const char* name, std::int64_t initial, std::int64_t limit) {
-  ObjectState o;
+// (BoundedSemaphore(3) is bounded by 3). reset_object makes `o` one in
+// place, keeping its queue's capacity (engines reuse object storage).
+inline void reset_object(ObjectState& o, ObjectKind kind, const char* name, std::int64_t initial,
+                         std::int64_t limit) {
   o.kind = kind;
   o.name = name;
-  o.count = initial;
+  o.owner = -1;
+  o.recursion = 0;
+  o.count = kind == ObjectKind::barrier ? 0 : initial;  // a barrier counts arrivals in this phase
   o.limit = limit != 0 ? limit : initial;
-  if (kind == ObjectKind::barrier) o.count = 0;  // arrivals in this phase
+  o.generation = 0;
+  o.queue.clear();
+}
+inline ObjectState make_object(ObjectKind kind, const char* name, std::int64_t initial, std::int64_t limit) {
+  ObjectState o;
+  reset_object(o, kind, name, initial, limit);
   return o;
 }
 

@@ -25,6 +25,7 @@
 // Cost per decision: O(runnable threads); per execution, O(d log d) to draw
 // and sort the change points (the CLI caps d at kMaxPctDepth).
 #include <algorithm>
+#include <bit>
 #include <vector>
 
 #include "rng.hpp"
@@ -67,6 +68,10 @@ class PctStrategy final : public Strategy {
 
   int pick(const Decision& d) override {
     ++decision_;
+    // Every runnable thread has a priority before the scans below, which
+    // then index plainly (threads started at run time get theirs here).
+    if (static_cast<std::size_t>(d.runnable.last()) >= priority_.size()) [[unlikely]]
+      priority_of(d.runnable.last());
     if (d.yielded && d.current >= 0) priority_of(d.current) = --lowest_;
     int best = highest(d.runnable);
     for (; next_ < change_points_.size() && change_points_[next_].decision == decision_; ++next_) {
@@ -91,16 +96,20 @@ class PctStrategy final : public Strategy {
       priority_.push_back(depth_ + rng_.below(static_cast<std::uint32_t>(initial_ + 1)));
     return priority_[static_cast<std::size_t>(t)];
   }
-  int highest(const ThreadSet& runnable) {
+  // The highest-priority runnable thread (ties: the lower index). Every
+  // runnable thread has a priority (pick() made sure).
+  int highest(const ThreadSet& runnable) const {
     int best = -1;
     std::int64_t best_priority = 0;
-    runnable.for_each([&](int t) {
-      const std::int64_t p = priority_of(t);
-      if (best < 0 || p > best_priority) {
-        best = t;
-        best_priority = p;
+    const std::int64_t* priority = priority_.data();
+    for (std::size_t i = 0; i < runnable.words(); ++i)
+      for (std::uint64_t w = runnable.word(i); w != 0; w &= w - 1) {
+        const int t = static_cast<int>(i * 64) + std::countr_zero(w);
+        if (best < 0 || priority[t] > best_priority) {
+          best = t;
+          best_priority = priority[t];
+        }
       }
-    });
     return best;
   }
 

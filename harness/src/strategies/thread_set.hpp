@@ -72,6 +72,12 @@ class ThreadSet {
       if (words_[i] != 0) return static_cast<int>(i * 64) + std::countr_zero(words_[i]);
     return -1;
   }
+  // The highest member, or -1.
+  int last() const {
+    for (std::size_t i = words_.size(); i-- > 0;)
+      if (words_[i] != 0) return static_cast<int>(i * 64) + 63 - std::countl_zero(words_[i]);
+    return -1;
+  }
   // The r-th lowest member (r < count()).
   int nth(unsigned r) const {
     for (std::size_t i = 0;; ++i) {

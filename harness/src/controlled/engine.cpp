@@ -166,8 +166,11 @@ void ControlledEngine::thread_body(int index) {
   ThreadState& me = threads_[static_cast<std::size_t>(index)];
   me.status = Status::finished;
   runnable_.erase(index);
-  // Joiners go on; the join's happens-before edge is theirs to take.
-  for (const int j : me.joiners) wake(j);
+  // Joiners go on; the join's happens-before edge is theirs to take. Only
+  // those still blocked: a joiner unwound by an abort has finished already,
+  // and waking it would switch to its dead fiber.
+  for (const int j : me.joiners)
+    if (threads_[static_cast<std::size_t>(j)].status == Status::blocked) wake(j);
   me.joiners.clear();
   const int next = after_finish();
   last_ = index;

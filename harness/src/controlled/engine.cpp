@@ -356,6 +356,7 @@ ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std:
   o.waiters = std::move(waiters);
   o.ordered_after = 0;
   o.sync = -1;
+  o.read_sync = -1;
   o.var = kind == ObjectKind::shared ? race_.add_variable() : -1;
   o.node = -1;
   o.raced = false;
@@ -390,9 +391,14 @@ void ControlledEngine::add_finding(RawFinding f) {
 // Locks: mutexes (plain, recursive) and rwlocks. The model decides; here the
 // held list, happens-before, lock order and waking.
 
+// Readers-writer locks (C++ [thread.sharedmutex.requirements]): unlock()
+// synchronizes with lock() and lock_shared(); unlock_shared() only with a
+// later lock(), never with another reader's lock_shared(). So readers release
+// into their own clock, which only a writer acquires.
 inline void ControlledEngine::acquire_lock(ObjectState& o, ObjectId m, Loc loc, bool shared) {
   me().held.push_back({m, loc, shared});
   acquire_hb(o);
+  if (!shared && o.read_sync >= 0) race_.acquire(current_, o.read_sync);
 }
 
 void ControlledEngine::drop_held(ObjectId m, bool shared) {
@@ -412,7 +418,12 @@ inline void ControlledEngine::release_lock(ObjectState& o, ObjectId m, bool shar
   } else {
     drop_held(m, shared);
   }
-  release_hb(o);
+  if (shared) {
+    if (o.read_sync < 0) o.read_sync = race_.add_sync();
+    race_.release(current_, o.read_sync);
+  } else {
+    release_hb(o);
+  }
   wake_all(o);
 }
 

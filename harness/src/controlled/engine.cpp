@@ -692,13 +692,18 @@ void ControlledEngine::barrier_arrive_and_wait(ObjectId b, Loc loc) {
   release_hb(o);
   const std::uint64_t phase = model::arrive(o);
   if (model::phase_done(o, phase)) {
+    // Every party acquires the phase's arrivals now, at its completion: a
+    // waiter that resumes later must not also acquire what a faster party
+    // released arriving at the next phase in between (that hid races between
+    // accesses of the same phase).
+    for (const int t : o.waiters) race_.acquire(t, sync_of(o));
     wake_all(o);
+    acquire_hb(o);
   } else {
     do block_on(b, loc);
     while (!model::phase_done(obj(b), phase));
     record(EventOp::acquired, b, loc);
   }
-  acquire_hb(obj(b));
 }
 
 void ControlledEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc loc) {

@@ -737,7 +737,9 @@ bool ControlledEngine::once_begin(ObjectId o, Loc loc) {
   record(EventOp::once_begin, o, loc);
   for (;;) {
     switch (model::once_begin(obj(o), current_)) {
-      case model::Once::run: return true;
+      // An active execution starts after the previous one (that threw)
+      // completed: C++ [thread.once.callonce] orders them, so it acquires too.
+      case model::Once::run: acquire_hb(obj(o)); return true;
       case model::Once::done: acquire_hb(obj(o)); return false;
       case model::Once::self_deadlock:
         misuse(FindingKind::self_deadlock, model::once_reentered_message(thread_name(current_), object_name(o)), loc);

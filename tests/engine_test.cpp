@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "controlled/engine.hpp"
+#include "engine_helpers.hpp"
 #include "runner.hpp"
 #include "tangle/tangle.hpp"
 
@@ -15,29 +16,6 @@ namespace tangle::detail {
 namespace {
 
 using report::FindingKind;
-
-template <class S>
-ScenarioInfo info_for(int threads, Params::Map defaults = {}) {
-  ScenarioInfo info;
-  info.name = "test/scenario";
-  info.defaults = std::move(defaults);
-  info.thread_count = [threads](const Params&) { return threads; };
-  info.make = [](const Params& p) -> std::unique_ptr<Scenario> { return std::make_unique<S>(p); };
-  return info;
-}
-
-// Kinds found over `executions` random executions.
-std::set<FindingKind> kinds_found(const ScenarioInfo& info, int executions, const char* strategy = "random",
-                                  std::uint64_t max_steps = 100000) {
-  RunOptions options;
-  options.strategy = strategy;
-  options.executions = static_cast<std::uint64_t>(executions);
-  options.engine.max_steps = max_steps;
-  auto result = run_scenario(info, Params(info.defaults), options);
-  std::set<FindingKind> out;
-  for (const auto& f : result.findings) out.insert(f.kind);
-  return out;
-}
 
 struct SelfDeadlock : Scenario {
   explicit SelfDeadlock(const Params&) {}

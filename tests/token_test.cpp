@@ -35,6 +35,57 @@ TEST(Token, RoundTrip) {
   EXPECT_EQ(u.schedule, t.schedule);
 }
 
+// Version 3: the origin fields, and schedule entries beyond one byte (thread
+// indices of run-time threads, data-choice values).
+TEST(Token, V3OriginFieldsAndWideEntriesRoundTrip) {
+  ReplayToken t = sample();
+  t.strategy = "pct";
+  t.depth = 7;
+  t.pct_k = 12345;
+  t.seed = 0xfedcba9876543210ULL;
+  t.execution = 4096;
+  t.schedule = {0, 1, 255, 256, 1000, 1000, 1000, 4095, 70000, 0xffffffffu, 2};
+  const ReplayToken u = decode_token(encode_token(t));
+  EXPECT_EQ(u.strategy, "pct");
+  EXPECT_EQ(u.depth, 7u);
+  EXPECT_EQ(u.pct_k, 12345u);
+  EXPECT_EQ(u.seed, t.seed);
+  EXPECT_EQ(u.execution, 4096u);
+  EXPECT_EQ(u.schedule, t.schedule);
+  EXPECT_EQ(u.kind, t.kind);
+  EXPECT_EQ(u.trace_hash, t.trace_hash);
+  EXPECT_FALSE(u.spurious_wakeups);
+
+  for (const bool data_points : {false, true}) {
+    t.data_points = data_points;
+    t.spurious_wakeups = true;
+    const ReplayToken w = decode_token(encode_token(t));
+    EXPECT_EQ(w.data_points, data_points);
+    EXPECT_TRUE(w.spurious_wakeups);
+  }
+  t.spurious_wakeups = false;
+
+  t.strategy = "random";
+  t.depth = 0;
+  t.pct_k = 0;
+  t.seed = 0;
+  t.execution = 1;
+  const ReplayToken v = decode_token(encode_token(t));
+  EXPECT_EQ(v.strategy, "random");
+  EXPECT_EQ(v.depth, 0u);
+  EXPECT_EQ(v.pct_k, 0u);
+  EXPECT_EQ(v.seed, 0u);
+  EXPECT_EQ(v.execution, 1u);
+}
+
+TEST(Token, EveryKindRoundTripsByName) {
+  for (const report::FindingKind kind : report::kAllFindingKinds) {
+    ReplayToken t = sample();
+    t.kind = kind;
+    EXPECT_EQ(decode_token(encode_token(t)).kind, kind) << report::to_string(kind);
+  }
+}
+
 TEST(Token, EmptyScheduleRoundTrips) {
   ReplayToken t = sample();
   t.schedule.clear();

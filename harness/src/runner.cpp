@@ -48,6 +48,7 @@ report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw
     token.params = params.values();
     token.max_steps = options.engine.max_steps;
     token.data_points = view.data_points;
+    token.spurious_wakeups = options.engine.spurious_wakeups;
     token.schedule.assign(view.schedule.begin(), view.schedule.end());
     token.kind = raw.kind;
     token.trace_hash = view.trace_hash;
@@ -332,6 +333,7 @@ RunOptions replay_options(const ReplayToken& token) {
   // A fresh engine has seen no race: `sync` places points at Shared<T>
   // accesses exactly when the recorded execution did only under `all`.
   options.engine.granularity = token.data_points ? Granularity::all : Granularity::sync;
+  options.engine.spurious_wakeups = token.spurious_wakeups;
   return options;
 }
 

@@ -30,6 +30,10 @@ struct ReplayToken {
   // Shared<T> accesses were scheduling points in that execution (see
   // Granularity in controlled/engine.hpp): replay must place the same points.
   bool data_points = true;
+  // Condition-variable waits were data choices (EngineOptions::
+  // spurious_wakeups): replay must make the same choices at the same waits.
+  // Version 3 keeps it in the data_points field's second bit.
+  bool spurious_wakeups = false;
   // One entry per pick (a thread index) or data choice (a value), in order.
   std::vector<std::uint32_t> schedule;
   report::FindingKind kind = report::FindingKind::crash;

@@ -175,8 +175,11 @@ void ControlledEngine::thread_body(int index) {
   ThreadState& me = threads_[static_cast<std::size_t>(index)];
   me.status = Status::finished;
   runnable_.erase(index);
-  // Joiners go on; the join's happens-before edge is theirs to take.
-  for (const int j : me.joiners) wake(j);
+  // Joiners go on; the join's happens-before edge is theirs to take. Only
+  // those still blocked: a joiner unwound by an abort has finished already,
+  // and waking it would switch to its dead fiber.
+  for (const int j : me.joiners)
+    if (threads_[static_cast<std::size_t>(j)].status == Status::blocked) wake(j);
   me.joiners.clear();
   const int next = after_finish();
   last_ = index;
@@ -357,6 +360,7 @@ ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std:
   o.waiters.clear();
   o.ordered_after = 0;
   o.sync = -1;
+  o.read_sync = -1;
   o.var = kind == ObjectKind::shared ? race_.add_variable() : -1;
   o.node = -1;
   o.raced = false;
@@ -391,9 +395,14 @@ void ControlledEngine::add_finding(RawFinding f) {
 // Locks: mutexes (plain, recursive) and rwlocks. The model decides; here the
 // held list, happens-before, lock order and waking.
 
+// Readers-writer locks (C++ [thread.sharedmutex.requirements]): unlock()
+// synchronizes with lock() and lock_shared(); unlock_shared() only with a
+// later lock(), never with another reader's lock_shared(). So readers release
+// into their own clock, which only a writer acquires.
 inline void ControlledEngine::acquire_lock(ObjectState& o, ObjectId m, Loc loc, bool shared) {
   me().held.push_back({m, loc, shared});
   acquire_hb(o);
+  if (!shared && o.read_sync >= 0) race_.acquire(current_, o.read_sync);
 }
 
 void ControlledEngine::drop_held(ObjectId m, bool shared) {
@@ -413,7 +422,12 @@ inline void ControlledEngine::release_lock(ObjectState& o, ObjectId m, bool shar
   } else {
     drop_held(m, shared);
   }
-  release_hb(o);
+  if (shared) {
+    if (o.read_sync < 0) o.read_sync = race_.add_sync();
+    race_.release(current_, o.read_sync);
+  } else {
+    release_hb(o);
+  }
   wake_all(o);
 }
 
@@ -682,13 +696,18 @@ void ControlledEngine::barrier_arrive_and_wait(ObjectId b, Loc loc) {
   release_hb(o);
   const std::uint64_t phase = model::arrive(o);
   if (model::phase_done(o, phase)) {
+    // Every party acquires the phase's arrivals now, at its completion: a
+    // waiter that resumes later must not also acquire what a faster party
+    // released arriving at the next phase in between (that hid races between
+    // accesses of the same phase).
+    for (const int t : o.waiters) race_.acquire(t, sync_of(o));
     wake_all(o);
+    acquire_hb(o);
   } else {
     do block_on(b, loc);
     while (!model::phase_done(obj(b), phase));
     record(EventOp::acquired, b, loc);
   }
-  acquire_hb(obj(b));
 }
 
 void ControlledEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc loc) {
@@ -722,7 +741,9 @@ bool ControlledEngine::once_begin(ObjectId o, Loc loc) {
   record(EventOp::once_begin, o, loc);
   for (;;) {
     switch (model::once_begin(obj(o), current_)) {
-      case model::Once::run: return true;
+      // An active execution starts after the previous one (that threw)
+      // completed: C++ [thread.once.callonce] orders them, so it acquires too.
+      case model::Once::run: acquire_hb(obj(o)); return true;
       case model::Once::done: acquire_hb(obj(o)); return false;
       case model::Once::self_deadlock:
         misuse(FindingKind::self_deadlock, model::once_reentered_message(thread_name(current_), object_name(o)), loc);

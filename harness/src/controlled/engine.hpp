@@ -212,6 +212,7 @@ class ControlledEngine final : public Runtime {
     std::vector<int> waiters;     // threads blocked on it (condvars: model queue instead)
     std::uint64_t ordered_after = 0;  // bit j: lock-order edge object j → this (j < 64) noted
     int sync = -1;                // race-detector clock, made on first use
+    int read_sync = -1;           // rwlock: what readers' unlocks release (only writers acquire it)
     int var = -1;                 // race-detector variable
     int node = -1;                // lock-order graph node, made on first nesting
     bool raced = false;           // one race report per variable and execution

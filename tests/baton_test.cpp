@@ -23,8 +23,8 @@ using Options = BatonThreads::Options;
 using Wait = BatonThreads::Wait;
 
 const Options kPolicies[] = {
-    {Wait::futex, 0},        // sleep at once: every hand-off wakes a sleeper
-    {Wait::futex, 200},      // the default
+    {Wait::futex, 0},        // the default: sleep at once, every hand-off wakes a sleeper
+    {Wait::futex, 200},      // spin first: a hand-off may find the receiver polling, not asleep
     {Wait::atomic_wait, 0},
     {Wait::atomic_wait, 200},
 };

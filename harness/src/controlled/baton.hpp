@@ -23,13 +23,27 @@
 // everything the receiver does. ThreadSanitizer sees those std::atomic
 // operations, so the hand-off is a synchronizing edge for it too (the futex
 // syscalls only block and wake; they carry no ordering TSan must know).
-// A waiter spins briefly before it sleeps (Options::spin): in a ping-pong
-// between two threads the baton usually comes back within a few microseconds,
-// and catching it awake saves both the sleep and the wake-up (the dominant
-// cost, see below). A waiter that sleeps marks its word so the sender makes
-// the wake syscall only then.
+// A waiter that sleeps marks its word, so the giver makes the wake syscall
+// only then. A waiter may poll its word first (Options::spin) to catch a
+// baton that comes straight back without sleeping; by default it does not:
+// measured here, the spin window was wasted (see below).
 //
-// Costs: measured by bench/substrate_bench.cpp (added with it).
+// Costs (bench/substrate_bench.cpp, AMD EPYC VM, 2 vCPUs shared with other
+// builds, load ~3; median of 5; ns per switch, one hand-off):
+//   fiber switch (tangle_jump_fcontext)           ~4-6
+//   baton, futex, sleep at once (the default)     ~3300
+//   baton, futex, both threads pinned to one CPU  ~3200-4000
+//   baton, std::atomic wait/notify, no spin       ~3700
+//   baton, futex, spin 50 / 200 / 2000 polls      ~5400 / ~11500 / ~80000
+//   std::thread create + join (per thread)        ~60000
+// So a baton switch costs ~600 fiber switches: a sleep and a wake-up through
+// the kernel's scheduler. The spin cost grows by the whole window (~43 ns per
+// pause): the baton never came back while the waiter polled — the giver
+// needs a CPU to run on, and the polling thread holds one (on a VM, pause
+// loops may also exit to the hypervisor). With a CPU idle for each thread a
+// short spin might win; Options::spin keeps it measurable. The raw futex is
+// the default (Wait::futex): libstdc++'s atomic wait adds its waiter table
+// and spin/yield rounds for ~10% more.
 //
 // Pool: OS threads are kept across executions. start() takes a parked pool
 // thread when one is free and creates one only otherwise, so a steady run of
@@ -67,9 +81,10 @@ class BatonThreads {
   struct Options {
     Wait wait = Wait::futex;
     // Polls of the baton word before sleeping (each a pause instruction,
-    // ~10-40 ns): a baton that comes back within that window costs no
-    // syscall. 0: sleep at once.
-    int spin = 200;
+    // ~40 ns here): a baton that comes back within that window costs no
+    // syscall. 0 (sleep at once) measured fastest; see above. Forced to 0
+    // when the process may use one CPU only.
+    int spin = 0;
   };
 
   BatonThreads() : BatonThreads(Options{}) {}

@@ -29,21 +29,21 @@
 // measured here, the spin window was wasted (see below).
 //
 // Costs (bench/substrate_bench.cpp, AMD EPYC VM, 2 vCPUs shared with other
-// builds, load ~3; median of 5; ns per switch, one hand-off):
-//   fiber switch (tangle_jump_fcontext)           ~4-6
-//   baton, futex, sleep at once (the default)     ~3300
-//   baton, futex, both threads pinned to one CPU  ~3200-4000
-//   baton, std::atomic wait/notify, no spin       ~3700
-//   baton, futex, spin 50 / 200 / 2000 polls      ~5400 / ~11500 / ~80000
-//   std::thread create + join (per thread)        ~60000
-// So a baton switch costs ~600 fiber switches: a sleep and a wake-up through
+// builds, load ~3; medians of 5, two runs; ns per switch, one hand-off):
+//   fiber switch (tangle_jump_fcontext)           ~3-4
+//   baton, futex, sleep at once (the default)     ~2500-3400
+//   baton, std::atomic wait/notify, no spin       ~2600-3700
+//   baton, either, both threads pinned to one CPU ~2200-4000
+//   baton, futex, spin 50 / 200 / 2000 polls      ~3500-5400 / ~7000-12000 / ~50000-80000
+//   std::thread create + join (per thread)        ~60000-220000
+// So a baton switch costs ~800 fiber switches: a sleep and a wake-up through
 // the kernel's scheduler. The spin cost grows by the whole window (~43 ns per
-// pause): the baton never came back while the waiter polled — the giver
+// pause): the baton practically never came back while the waiter polled — the giver
 // needs a CPU to run on, and the polling thread holds one (on a VM, pause
 // loops may also exit to the hypervisor). With a CPU idle for each thread a
 // short spin might win; Options::spin keeps it measurable. The raw futex is
 // the default (Wait::futex): libstdc++'s atomic wait adds its waiter table
-// and spin/yield rounds for ~10% more.
+// and spin/yield rounds, for 0-10% more (within the noise here).
 //
 // Pool: OS threads are kept across executions. start() takes a parked pool
 // thread when one is free and creates one only otherwise, so a steady run of

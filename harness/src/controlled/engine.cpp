@@ -52,13 +52,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
   race_.reset(0);
   flags_.aborting = false;
   flags_.in_threads = false;
-  for (auto& t : threads_) {
-    t.held.clear();
-    spare_held_.push_back(std::move(t.held));
-  }
-  threads_.clear();
-  ctx_.resize(1);
-  pending_.clear();
+  nthreads_ = 0;
   runnable_.clear();
   phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::construct);
 
@@ -87,7 +81,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
     switch_to(next_thread(false));
     // Back on the main context: every fiber has finished.
     flags_.in_threads = false;
-    stacks_.tsan_end_execution(static_cast<int>(threads_.size()));
+    stacks_.tsan_end_execution(nthreads_);
     restore_fp_control(fp);
     phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::check);
     if (!flags_.aborting) {
@@ -104,7 +98,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
     scenario_->~Scenario();
   }
   scenario_ = nullptr;
-  for (auto& t : threads_) t.body.reset();  // bodies of threads that never ran
+  for (int t = 0; t < nthreads_; ++t) threads_[static_cast<std::size_t>(t)].body.reset();  // never ran
   set_current_runtime(outer);
   result_.decisions = schedule_len_;
   strategy.end_execution(result_.decisions);
@@ -112,15 +106,29 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
 }
 
 void ControlledEngine::add_thread(int index, int parent) {
-  threads_.emplace_back();
-  if (!spare_held_.empty()) {
-    threads_.back().held = std::move(spare_held_.back());
-    spare_held_.pop_back();
+  const auto i = static_cast<std::size_t>(index);
+  if (i == threads_.size()) [[unlikely]] {
+    threads_.emplace_back();
+    pending_.emplace_back();
+    ctx_.emplace_back();
+    stacks_.reserve(index + 1);
   }
-  pending_.push_back({EventOp::thread_start, kNoObject});
-  stacks_.reserve(index + 1);
+  ++nthreads_;
+  // The slot's storage is reused: its vectors keep their capacity (a fresh
+  // vector per thread and execution was a malloc and a free on every
+  // thread's first lock, ~6% of counter/locked).
+  ThreadState& t = threads_[i];
+  t.status = Status::runnable;
+  t.blocked_on = kNoObject;
+  t.joining = -1;
+  t.notified = false;
+  t.joined = false;
+  t.held.clear();
+  t.joiners.clear();
+  t.body.reset();
+  pending_[i] = {EventOp::thread_start, kNoObject};
   stacks_.tsan_ensure(index + 1);
-  ctx_.push_back(stacks_.make(index, &ControlledEngine::fiber_entry));
+  ctx_[i + 1] = stacks_.make(index, &ControlledEngine::fiber_entry);
   race_.add_thread();  // its clock is row `index`
   if (parent >= 0) race_.fork(parent, index);
   runnable_.insert(index);
@@ -195,8 +203,8 @@ void ControlledEngine::thread_body(int index) {
 int ControlledEngine::after_finish() {
   if (!flags_.aborting) {
     if (!runnable_.empty()) return next_thread(false);
-    for (const auto& t : threads_)
-      if (t.status == Status::blocked) {
+    for (int i = 0; i < nthreads_; ++i)
+      if (threads_[static_cast<std::size_t>(i)].status == Status::blocked) {
         try {
           report_deadlock();
         } catch (const AbortExecution&) {
@@ -205,8 +213,8 @@ int ControlledEngine::after_finish() {
       }
   }
   if (flags_.aborting)
-    for (std::size_t i = 0; i < threads_.size(); ++i)
-      if (threads_[i].status != Status::finished) return static_cast<int>(i);
+    for (int i = 0; i < nthreads_; ++i)
+      if (threads_[static_cast<std::size_t>(i)].status != Status::finished) return i;
   return kMain;
 }
 
@@ -236,8 +244,9 @@ bool ControlledEngine::abort_pending(bool releasing) {
 
 void ControlledEngine::step_bound_exceeded(bool releasing) {
   std::string running;
-  for (std::size_t i = 0; i < threads_.size(); ++i)
-    if (threads_[i].status != Status::finished) running += (running.empty() ? "" : ", ") + std::to_string(i);
+  for (int i = 0; i < nthreads_; ++i)
+    if (threads_[static_cast<std::size_t>(i)].status != Status::finished)
+      running += (running.empty() ? "" : ", ") + std::to_string(i);
   RawFinding f{FindingKind::livelock, model::step_bound_message(options_.max_steps, running), {current_}, {}, {}, {}};
   if (trace_len_ > 0) {
     f.locs.push_back(trace_[last_event()].loc);
@@ -307,7 +316,7 @@ int ControlledEngine::spawn_thread(ThreadBody* body, Loc loc) {
     return -1;
   }
   if (!begin(EventOp::spawn, kNoObject)) return -1;
-  const int index = static_cast<int>(threads_.size());
+  const int index = nthreads_;
   if (index >= kMaxScenarioThreads) {
     record(EventOp::spawn, kNoObject, loc);
     misuse(FindingKind::crash,
@@ -318,7 +327,7 @@ int ControlledEngine::spawn_thread(ThreadBody* body, Loc loc) {
   }
   record(EventOp::spawn, static_cast<ObjectId>(index), loc);
   add_thread(index, current_);
-  threads_.back().body = std::move(owned);
+  threads_[static_cast<std::size_t>(index)].body = std::move(owned);
   return index;
 }
 
@@ -326,7 +335,7 @@ void ControlledEngine::join_thread(int thread, Loc loc, bool in_destructor) {
   if (!begin(EventOp::join, static_cast<ObjectId>(thread), false, in_destructor)) return;
   record(EventOp::join, static_cast<ObjectId>(thread), loc);
   model::BadJoin why = model::BadJoin::none;
-  if (thread < 0 || thread >= static_cast<int>(threads_.size())) {
+  if (thread < 0 || thread >= nthreads_) {
     why = model::BadJoin::not_started;
   } else if (thread == current_) {
     why = model::BadJoin::self;
@@ -400,7 +409,7 @@ void ControlledEngine::add_finding(RawFinding f) {
 // later lock(), never with another reader's lock_shared(). So readers release
 // into their own clock, which only a writer acquires.
 inline void ControlledEngine::acquire_lock(ObjectState& o, ObjectId m, Loc loc, bool shared) {
-  me().held.push_back({m, loc, shared});
+  me().held.push_back({m, shared, loc});
   acquire_hb(o);
   if (!shared && o.read_sync >= 0) race_.acquire(current_, o.read_sync);
 }
@@ -866,7 +875,7 @@ void ControlledEngine::snapshot(ExecutionSnapshot& out) const noexcept {
   out.phase = static_cast<ExecutionSnapshot::Phase>(phase_);
   out.data_points = start_data_points_;
   out.current = flags_.in_threads && current_ >= 0 ? current_ : -1;
-  out.threads = static_cast<std::int32_t>(threads_.size());
+  out.threads = nthreads_;
   out.steps = result_.steps;
   out.trace_length = trace_len_;
   out.trace_hash = trace_hash();
@@ -878,7 +887,7 @@ void ControlledEngine::snapshot(ExecutionSnapshot& out) const noexcept {
   out.objects_total = objects_len_;
   const std::size_t objects = std::min<std::size_t>(objects_len_, out.object_capacity);
   for (std::size_t i = 0; i < objects; ++i) out.objects()[i] = {objects_[i].name, objects_[i].kind};
-  for (std::size_t t = 0; t < threads_.size() && t < ExecutionSnapshot::kMaxThreads; ++t)
+  for (std::size_t t = 0; t < static_cast<std::size_t>(nthreads_) && t < ExecutionSnapshot::kMaxThreads; ++t)
     out.thread_status[t] = static_cast<std::uint8_t>(threads_[t].status);
 }
 
@@ -897,7 +906,7 @@ void ControlledEngine::report_deadlock() {
     return model::is_lock(o.kind) ? o.owner : -1;
   };
   DeadlockDescription d = describe_deadlock(
-      static_cast<int>(threads_.size()), waits_for,
+      nthreads_, waits_for,
       [this](int t) { return threads_[static_cast<std::size_t>(t)].status == Status::blocked; },
       [this](int t) { return threads_[static_cast<std::size_t>(t)].status == Status::finished; },
       [this](int t) {

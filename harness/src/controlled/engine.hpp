@@ -138,7 +138,7 @@ class ControlledEngine final : public Runtime {
   // The scenario's fixed thread count; threads_started(): of the last (or
   // current) execution, run-time ones included.
   int threads() const { return n_; }
-  int threads_started() const { return static_cast<int>(threads_.size()); }
+  int threads_started() const { return nthreads_; }
 
   // Copies the execution in progress into `out`, for a process about to die
   // (see snapshot.hpp). Async-signal-safe: loads, stores, memcpy; call it
@@ -150,7 +150,7 @@ class ControlledEngine final : public Runtime {
   // The scenario thread whose fiber stack's guard page holds `address`, or -1.
   int stack_overflowed(const void* address) const noexcept {
     const int slot = stacks_.guard_page_of(address);
-    return slot < static_cast<int>(threads_.size()) ? slot : -1;
+    return slot < nthreads_ ? slot : -1;
   }
 
   // Runtime
@@ -200,8 +200,8 @@ class ControlledEngine final : public Runtime {
     bool joined = false;          // somebody joined it (a second join is a misuse)
     struct Held {
       ObjectId mutex;
+      bool shared = false;        // an rwlock's read lock (in the padding: 24 bytes)
       Loc loc;                    // where it was locked
-      bool shared = false;        // an rwlock's read lock
     };
     std::vector<Held> held;       // locks held, in acquisition order
     std::vector<int> joiners;     // threads blocked joining this one
@@ -360,12 +360,11 @@ class ControlledEngine final : public Runtime {
   EngineOptions options_;
   int n_;                           // the scenario's fixed threads
   FiberStacks stacks_;
-  std::vector<Context> ctx_;        // the main context, then one per thread
+  std::vector<Context> ctx_ = std::vector<Context>(1);  // the main context, then one per thread
+  // Per thread, storage reused by every execution: entries [0, nthreads_)
+  // belong to the execution in progress.
   std::vector<ThreadState> threads_;
-  // Held-lock lists of the last execution's threads, kept for the next one's:
-  // a fresh vector per thread and execution was a malloc and a free on the
-  // first lock of every thread (~6% of counter/locked).
-  std::vector<std::vector<ThreadState::Held>> spare_held_;
+  int nthreads_ = 0;
   std::vector<PendingOp> pending_;  // by thread: its next operation
   std::vector<ObjectState> objects_;  // storage: entries are reused across executions
   std::size_t objects_len_ = 0;

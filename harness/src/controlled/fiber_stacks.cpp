@@ -136,7 +136,6 @@ void FiberStacks::tsan_end_execution(int) {
   tsan_fibers_.clear();
 }
 #else
-void FiberStacks::tsan_ensure(int) {}
 void FiberStacks::tsan_begin_execution(int) {}
 void FiberStacks::tsan_end_execution(int) {}
 #endif

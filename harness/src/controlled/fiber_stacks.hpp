@@ -80,7 +80,11 @@ class FiberStacks {
   // No-ops without TSan.
   void tsan_begin_execution(int count);
   // Slots up to `count` have a TSan fiber (a thread started at run time).
+#ifdef TANGLE_UNDER_TSAN
   void tsan_ensure(int count);
+#else
+  void tsan_ensure(int) {}
+#endif
   void tsan_end_execution(int count);
   // The TSan fiber to announce before switching to `slot` (main: -1). Inline:
   // it sits on every switch.

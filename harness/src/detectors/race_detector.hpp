@@ -106,8 +106,10 @@ class BasicRaceDetector {
 
   // The joins store unconditionally: a compare-and-store per component was a
   // data-dependent branch, mispredicted often enough to show in profiles.
-  void acquire(int thread, int sync) { join_into(clock(thread), sync_clock(sync)); }
-  void release(int thread, int sync) {
+  // Inline: they sit on every synchronization operation of the controlled
+  // engine (out of line they were 13% of semaphore/bounded).
+  [[gnu::always_inline]] void acquire(int thread, int sync) { join_into(clock(thread), sync_clock(sync)); }
+  [[gnu::always_inline]] void release(int thread, int sync) {
     std::uint32_t* c = clock(thread);
     join_into(sync_clock(sync), c);
     ++c[thread];  // later events of this thread are not covered by this release
@@ -165,7 +167,7 @@ class BasicRaceDetector {
   };
   std::uint32_t* clock(int t) { return &threads_[static_cast<std::size_t>(t) << shift_]; }
   std::uint32_t* sync_clock(int s) { return &syncs_[static_cast<std::size_t>(s) << shift_]; }
-  void join_into(std::uint32_t* to, const std::uint32_t* from) const {
+  [[gnu::always_inline]] void join_into(std::uint32_t* to, const std::uint32_t* from) const {
     for (std::size_t i = 0; i < n_; ++i) to[i] = std::max(to[i], from[i]);
   }
   // Doubles the row width: every row is copied to its new place; the new

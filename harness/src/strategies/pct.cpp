@@ -26,6 +26,7 @@
 // and sort the change points (the CLI caps d at kMaxPctDepth).
 #include <algorithm>
 #include <bit>
+#include <climits>
 #include <vector>
 
 #include "rng.hpp"
@@ -44,8 +45,16 @@ class PctStrategy final : public Strategy {
     rng_.reseed(start.seed);
     const int threads = start.threads;
     initial_ = threads;
-    priority_.assign(static_cast<std::size_t>(threads), 0);
-    for (int i = 0; i < threads; ++i) priority_[static_cast<std::size_t>(i)] = depth_ + i;
+    // Slots for whole words of the runnable set; `seen_` marks the threads
+    // that have a priority (those started later get one on first sight).
+    const std::size_t words = std::max<std::size_t>(1, (static_cast<std::size_t>(threads) + 63) / 64);
+    if (priority_.size() < words * 64) priority_.resize(words * 64);
+    seen_.assign(words, 0);
+    for (int i = 0; i < threads; ++i) {
+      priority_[static_cast<std::size_t>(i)] = depth_ + i;
+      seen_[static_cast<std::size_t>(i) >> 6] |= 1ULL << (i & 63);
+    }
+    seen_lo_ = seen_[0];
     // Fisher–Yates with our own RNG (std::shuffle is implementation-defined).
     for (int i = threads - 1; i > 0; --i)
       std::swap(priority_[static_cast<std::size_t>(i)],
@@ -69,9 +78,11 @@ class PctStrategy final : public Strategy {
   int pick(const Decision& d) override {
     ++decision_;
     // Every runnable thread has a priority before the scans below, which
-    // then index plainly (threads started at run time get theirs here).
-    if (static_cast<std::size_t>(d.runnable.last()) >= priority_.size()) [[unlikely]]
-      priority_of(d.runnable.last());
+    // then index plainly (threads started at run time get theirs here, in
+    // index order: deterministic).
+    if ((d.runnable.word(0) & ~seen_lo_) != 0) [[unlikely]] see(d.runnable.word(0), 0);
+    for (std::size_t i = 1, n = d.runnable.words(); i < n; ++i)
+      if (i >= seen_.size() || (d.runnable.word(i) & ~seen_[i]) != 0) [[unlikely]] see(d.runnable.word(i), i);
     if (d.yielded && d.current >= 0) priority_of(d.current) = --lowest_;
     int best = highest(d.runnable);
     for (; next_ < change_points_.size() && change_points_[next_].decision == decision_; ++next_) {
@@ -91,21 +102,37 @@ class PctStrategy final : public Strategy {
     std::uint64_t decision;
     int index;  // 1..d-1
   };
-  std::int64_t& priority_of(int t) {
-    while (static_cast<std::size_t>(t) >= priority_.size())
-      priority_.push_back(depth_ + rng_.below(static_cast<std::uint32_t>(initial_ + 1)));
-    return priority_[static_cast<std::size_t>(t)];
+  // Threads of word i of a runnable set seen for the first time (started
+  // at run time) get a priority: a random rank among the initial ones.
+  [[gnu::noinline]] void see(std::uint64_t word, std::size_t i) {
+    if (i >= seen_.size()) seen_.resize(i + 1, 0);
+    if (priority_.size() < (i + 1) * 64) priority_.resize((i + 1) * 64);
+    for (std::uint64_t w = word & ~seen_[i]; w != 0; w &= w - 1)
+      priority_[i * 64 + static_cast<std::size_t>(std::countr_zero(w))] =
+          depth_ + rng_.below(static_cast<std::uint32_t>(initial_ + 1));
+    seen_[i] |= word;
+    seen_lo_ = seen_[0];
   }
-  // The highest-priority runnable thread (ties: the lower index). Every
-  // runnable thread has a priority (pick() made sure).
+  std::int64_t& priority_of(int t) { return priority_[static_cast<std::size_t>(t)]; }
+  // The highest-priority runnable thread (ties: the lower index).
   int highest(const ThreadSet& runnable) const {
-    int best = -1;
-    std::int64_t best_priority = 0;
     const std::int64_t* priority = priority_.data();
-    for (std::size_t i = 0; i < runnable.words(); ++i)
+    if (runnable.words() == 1) [[likely]] {
+      // Threads 0-63: one word in a register, as the engine's old mask was.
+      const std::uint64_t set = runnable.word(0);
+      int best = std::countr_zero(set);
+      for (std::uint64_t m = set & (set - 1); m != 0; m &= m - 1) {
+        const int t = std::countr_zero(m);
+        if (priority[t] > priority[best]) best = t;
+      }
+      return best;
+    }
+    int best = -1;
+    std::int64_t best_priority = INT64_MIN;
+    for (std::size_t i = 0, n = runnable.words(); i < n; ++i)
       for (std::uint64_t w = runnable.word(i); w != 0; w &= w - 1) {
         const int t = static_cast<int>(i * 64) + std::countr_zero(w);
-        if (best < 0 || priority[t] > best_priority) {
+        if (priority[t] > best_priority) {
           best = t;
           best_priority = priority[t];
         }
@@ -117,7 +144,9 @@ class PctStrategy final : public Strategy {
   std::uint64_t k_;
   Rng rng_;
   int initial_ = 0;
-  std::vector<std::int64_t> priority_;      // per thread
+  std::vector<std::int64_t> priority_;      // per thread (slots for whole words)
+  std::vector<std::uint64_t> seen_;         // bit t: thread t has a priority
+  std::uint64_t seen_lo_ = 0;               // seen_[0], kept at hand for pick()
   std::vector<ChangePoint> change_points_;  // sorted by decision
   std::size_t next_ = 0;                    // the first change point not yet reached
   std::uint64_t decision_ = 0;

@@ -3,9 +3,9 @@
 // hands it to the strategy as is (no copy per decision).
 //
 // Costs: insert/erase/contains O(1); count() O(1); first() and nth() scan the
-// words, O(threads/64) — one word for scenarios up to 64 threads, where nth()
-// is a table load for threads 0-7 (a loop of r steps exits after a random
-// count: a mispredicted branch at every random pick).
+// words, O(threads/64) — for threads 0-63 one inline word, where nth() is a
+// table load for threads 0-7 (a loop of r steps exits after a random count:
+// a mispredicted branch at every random pick).
 #pragma once
 
 #include <array>
@@ -36,67 +36,102 @@ inline int nth_bit(std::uint64_t set, unsigned r) {
 
 class ThreadSet {
  public:
-  ThreadSet() : words_(1, 0) {}
   // Room for threads 0..n-1 (grows on insert too); keeps the members.
   void reserve(int n) {
     const std::size_t words = (static_cast<std::size_t>(n) + 63) / 64;
-    if (words > words_.size()) words_.resize(words, 0);
+    if (words > 1 + hi_.size()) {
+      hi_.resize(words - 1, 0);
+      words_ = 1 + hi_.size();
+    }
   }
   void clear() {
-    for (auto& w : words_) w = 0;
+    lo_ = 0;
+    for (auto& w : hi_) w = 0;
     count_ = 0;
   }
   void insert(int t) {
-    const auto i = static_cast<std::size_t>(t) >> 6;
-    if (i >= words_.size()) [[unlikely]] words_.resize(i + 1, 0);
-    const std::uint64_t bit = 1ULL << (t & 63);
-    count_ += (words_[i] & bit) == 0;
-    words_[i] |= bit;
+    if (t < 64) [[likely]] {
+      const std::uint64_t bit = 1ULL << t;
+      count_ += (lo_ & bit) == 0;
+      lo_ |= bit;
+      return;
+    }
+    insert_high(t);
   }
   void erase(int t) {
-    const auto i = static_cast<std::size_t>(t) >> 6;
-    if (i >= words_.size()) return;
-    const std::uint64_t bit = 1ULL << (t & 63);
-    count_ -= (words_[i] & bit) != 0;
-    words_[i] &= ~bit;
+    if (t < 64) [[likely]] {
+      const std::uint64_t bit = 1ULL << t;
+      count_ -= (lo_ & bit) != 0;
+      lo_ &= ~bit;
+      return;
+    }
+    erase_high(t);
   }
   bool contains(int t) const {
-    const auto i = static_cast<std::size_t>(t) >> 6;
-    return t >= 0 && i < words_.size() && ((words_[i] >> (t & 63)) & 1) != 0;
+    if (t < 64) [[likely]] return t >= 0 && ((lo_ >> t) & 1) != 0;
+    const auto i = (static_cast<std::size_t>(t) >> 6) - 1;
+    return i < hi_.size() && ((hi_[i] >> (t & 63)) & 1) != 0;
   }
   int count() const { return count_; }
   bool empty() const { return count_ == 0; }
   // The lowest member, or -1.
   int first() const {
-    for (std::size_t i = 0; i < words_.size(); ++i)
-      if (words_[i] != 0) return static_cast<int>(i * 64) + std::countr_zero(words_[i]);
+    if (lo_ != 0) [[likely]] return std::countr_zero(lo_);
+    for (std::size_t i = 0; i < hi_.size(); ++i)
+      if (hi_[i] != 0) return static_cast<int>((i + 1) * 64) + std::countr_zero(hi_[i]);
     return -1;
   }
   // The highest member, or -1.
   int last() const {
-    for (std::size_t i = words_.size(); i-- > 0;)
-      if (words_[i] != 0) return static_cast<int>(i * 64) + 63 - std::countl_zero(words_[i]);
-    return -1;
+    for (std::size_t i = hi_.size(); i-- > 0;)
+      if (hi_[i] != 0) return static_cast<int>((i + 1) * 64) + 63 - std::countl_zero(hi_[i]);
+    return lo_ != 0 ? 63 - std::countl_zero(lo_) : -1;
   }
   // The r-th lowest member (r < count()).
   int nth(unsigned r) const {
+    const auto c = static_cast<unsigned>(std::popcount(lo_));
+    if (r < c) [[likely]] return nth_bit(lo_, r);
+    r -= c;
     for (std::size_t i = 0;; ++i) {
-      const auto c = static_cast<unsigned>(std::popcount(words_[i]));
-      if (r < c) return static_cast<int>(i * 64) + nth_bit(words_[i], r);
-      r -= c;
+      const auto k = static_cast<unsigned>(std::popcount(hi_[i]));
+      if (r < k) return static_cast<int>((i + 1) * 64) + nth_bit(hi_[i], r);
+      r -= k;
     }
   }
   // Calls f(t) for each member, lowest first.
   template <class F>
   void for_each(F&& f) const {
-    for (std::size_t i = 0; i < words_.size(); ++i)
-      for (std::uint64_t w = words_[i]; w != 0; w &= w - 1) f(static_cast<int>(i * 64) + std::countr_zero(w));
+    for (std::size_t i = 0; i < words(); ++i)
+      for (std::uint64_t w = word(i); w != 0; w &= w - 1) f(static_cast<int>(i * 64) + std::countr_zero(w));
   }
-  std::size_t words() const { return words_.size(); }
-  std::uint64_t word(std::size_t i) const { return i < words_.size() ? words_[i] : 0; }
+  // Word i holds threads 64i..64i+63.
+  std::size_t words() const { return words_; }
+  std::uint64_t word(std::size_t i) const { return i == 0 ? lo_ : i - 1 < hi_.size() ? hi_[i - 1] : 0; }
 
  private:
-  std::vector<std::uint64_t> words_;
+  [[gnu::noinline]] void insert_high(int t) {
+    const auto i = (static_cast<std::size_t>(t) >> 6) - 1;
+    if (i >= hi_.size()) {
+      hi_.resize(i + 1, 0);
+      words_ = 1 + hi_.size();
+    }
+    const std::uint64_t bit = 1ULL << (t & 63);
+    count_ += (hi_[i] & bit) == 0;
+    hi_[i] |= bit;
+  }
+  void erase_high(int t) {
+    const auto i = (static_cast<std::size_t>(t) >> 6) - 1;
+    if (i >= hi_.size()) return;
+    const std::uint64_t bit = 1ULL << (t & 63);
+    count_ -= (hi_[i] & bit) != 0;
+    hi_[i] &= ~bit;
+  }
+  // Threads 0-63 in one word inline, the rest behind it: a scenario's
+  // usual few threads cost what the engine's old 64-bit mask did (no
+  // pointer to chase on the hot path).
+  std::uint64_t lo_ = 0;
+  std::vector<std::uint64_t> hi_;
+  std::size_t words_ = 1;  // 1 + hi_.size(), kept at hand
   int count_ = 0;
 };
 

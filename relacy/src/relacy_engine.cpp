@@ -490,6 +490,19 @@ class RelacyRuntime final : public detail::Runtime {
   // before the first iteration: nothing can start one at run time. The
   // runner reports such scenarios not run (ScenarioInfo::spawns_threads);
   // this is for a scenario that starts a thread without saying so.
+  // Objects keyed by address come from sources other than scenario handles
+  // (an interposer, instrumentation hooks: `tangle exec`), which run on the
+  // controlled engine; Relacy's simulation sees only handles.
+  ObjectId object_at(const void*, ObjectKind, Loc loc) override {
+    record(FindingKind::crash, kAddressUnsupported, loc);
+    fail("an object keyed by address on the Relacy engine", loc);
+    return 0;
+  }
+  void forget_address(const void*, std::size_t) override {}
+  void memory_access(const void*, std::size_t, bool, Loc loc) override {
+    record(FindingKind::crash, kAddressUnsupported, loc);
+    fail("an instrumented memory access on the Relacy engine", loc);
+  }
   int spawn_thread(detail::ThreadBody* body, Loc loc) override {
     delete body;  // allocated inside the simulation: freed inside it
     record(FindingKind::crash, kSpawnUnsupported, loc);
@@ -581,6 +594,8 @@ class RelacyRuntime final : public detail::Runtime {
 
   Slot& slot(ObjectId id) { return slots_[id]; }
 
+  static constexpr const char* kAddressUnsupported =
+      "objects keyed by address and instrumented memory accesses are not supported on the Relacy engine";
   static constexpr const char* kSpawnUnsupported =
       "tangle::Thread started a thread at run time: the Relacy engine runs a fixed thread count";
 

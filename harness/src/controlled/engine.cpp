@@ -48,6 +48,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
   trace_len_ = 0;
   schedule_len_ = 0;
   objects_len_ = 0;
+  addresses_.clear();
   lock_order_.reset();
   race_.reset(0);
   flags_.aborting = false;

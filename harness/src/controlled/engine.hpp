@@ -51,6 +51,7 @@
 #include "controlled/fiber_stacks.hpp"
 #include "detectors/lock_order.hpp"
 #include "detectors/race_detector.hpp"
+#include "model/address_objects.hpp"
 #include "model/events.hpp"
 #include "model/finding.hpp"
 #include "model/primitives.hpp"
@@ -156,6 +157,11 @@ class ControlledEngine final : public Runtime {
   // Runtime
   ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc,
                          std::int64_t limit) override;
+  ObjectId object_at(const void* a, ObjectKind kind, Loc loc) override { return addresses_.object_at(*this, a, kind, loc); }
+  void forget_address(const void* a, std::size_t size) override { addresses_.forget(a, size); }
+  void memory_access(const void* a, std::size_t size, bool write, Loc loc) override {
+    AddressObjects::memory_access(*this, a, size, write, loc);
+  }
   int spawn_thread(ThreadBody* body, Loc loc) override;
   void join_thread(int thread, Loc loc, bool in_destructor) override;
   void mutex_lock(ObjectId m, Loc loc) override;
@@ -367,6 +373,7 @@ class ControlledEngine final : public Runtime {
   int nthreads_ = 0;
   std::vector<PendingOp> pending_;  // by thread: its next operation
   std::vector<ObjectState> objects_;  // storage: entries are reused across executions
+  AddressObjects addresses_;          // objects keyed by address (cleared per execution)
   std::size_t objects_len_ = 0;
   std::vector<TraceEntry> trace_;  // storage: its size is the capacity
   std::size_t trace_len_ = 0;

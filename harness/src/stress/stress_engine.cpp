@@ -111,6 +111,10 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
     for (Worker* w : workers_)
       if (w->os.joinable()) w->os.join();  // a previous execution's (already finished)
     objects_.clear();
+    {
+      std::lock_guard<std::mutex> addresses(addresses_mu_);  // no scenario thread runs now
+      addresses_.clear();
+    }
     race_.reset(n_);
     lock_order_.reset();
     result_ = {};

@@ -76,6 +76,7 @@
 
 #include "detectors/lock_order.hpp"
 #include "detectors/race_detector.hpp"
+#include "model/address_objects.hpp"
 #include "model/finding.hpp"
 #include "model/primitives.hpp"
 #include "rng.hpp"
@@ -120,6 +121,19 @@ class StressEngine final : public Runtime {
   // Runtime
   ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc,
                          std::int64_t limit = 0) override;
+  // Objects keyed by address: the map has its own lock, taken before mu_
+  // (create_object takes mu_), never after it.
+  ObjectId object_at(const void* a, ObjectKind kind, Loc loc) override {
+    std::lock_guard<std::mutex> lock(addresses_mu_);
+    return addresses_.object_at(*this, a, kind, loc);
+  }
+  void forget_address(const void* a, std::size_t size) override {
+    std::lock_guard<std::mutex> lock(addresses_mu_);
+    addresses_.forget(a, size);
+  }
+  void memory_access(const void* a, std::size_t size, bool write, Loc loc) override {
+    AddressObjects::memory_access(*this, a, size, write, loc);
+  }
   int spawn_thread(ThreadBody* body, Loc loc) override;
   void join_thread(int thread, Loc loc, bool in_destructor = false) override;
   void mutex_lock(ObjectId m, Loc loc) override;
@@ -218,6 +232,8 @@ class StressEngine final : public Runtime {
   int n_;
   std::vector<std::unique_ptr<Worker>> fixed_;  // the n_ fixed threads, kept across executions
 
+  std::mutex addresses_mu_;  // guards addresses_
+  AddressObjects addresses_;
   std::mutex mu_;  // guards everything below, up to `driver_cv_`
   std::vector<Worker*> workers_;                 // by index: fixed_, then spawned_
   std::vector<std::unique_ptr<Worker>> spawned_; // this execution's run-time threads

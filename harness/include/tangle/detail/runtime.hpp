@@ -12,6 +12,7 @@
 // runs all scenario threads as fibers on one OS thread, so it needs no locking.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -87,6 +88,16 @@ class Runtime {
   // The object's handle is gone (its destructor ran). Later operations on the
   // id are bugs in the caller; an engine may reuse nothing of it. Default: no-op.
   virtual void destroy_object(ObjectId o) { (void)o; }
+
+  // Objects keyed by address (sources without a constructor call: a pthread
+  // interposer, instrumentation hooks): the object at `address`, created as
+  // `kind` on its first use; forget_address is its destruction (a later
+  // object at the same address is a new one). See model/address_objects.hpp.
+  virtual ObjectId object_at(const void* address, ObjectKind kind, Loc loc) = 0;
+  virtual void forget_address(const void* address, std::size_t size) = 0;
+  // A plain load or store of `size` bytes at `address` (compiler
+  // instrumentation: __tsan_read4 …), race-checked like a Shared<T> access.
+  virtual void memory_access(const void* address, std::size_t size, bool is_write, Loc loc) = 0;
 
   // Threads started at run time. Returns the new thread's index (dense, in
   // spawn order after the scenario's fixed threads). A spawn is a scheduling

@@ -71,3 +71,40 @@ TEST(AddressObjects, TraceHashesDoNotDependOnAddresses) {
 
 }  // namespace
 }  // namespace tangle::detail
+
+namespace tangle::detail {
+namespace {
+
+// Strategy v2: new_execution() may end the search; the engine then runs
+// nothing (no scenario instance, no trace) and says so.
+class ThreeExecutions final : public Strategy {
+ public:
+  bool new_execution(const ExecutionStart&) override { return started_++ < 3; }
+  int pick(const Decision& d) override { return d.runnable.first(); }
+  std::uint64_t choose(std::uint64_t) override { return 0; }
+
+ private:
+  int started_ = 0;
+};
+
+struct CountsConstructions : Scenario {
+  static inline int made = 0;
+  explicit CountsConstructions(const Params&) { ++made; }
+  Mutex m{"m"};
+  void thread(int) override { LockGuard<Mutex> g(m); }
+};
+
+TEST(StrategyV2, NewExecutionEndsTheSearch) {
+  const ScenarioInfo info = info_for<CountsConstructions>(2);
+  ControlledEngine engine(info, Params{});
+  ThreeExecutions strategy;
+  CountsConstructions::made = 0;
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(engine.run(strategy, static_cast<std::uint64_t>(i)).search_over);
+  const ExecutionResult& over = engine.run(strategy, 3);
+  EXPECT_TRUE(over.search_over);
+  EXPECT_EQ(over.steps, 0u);
+  EXPECT_EQ(CountsConstructions::made, 3);
+}
+
+}  // namespace
+}  // namespace tangle::detail

@@ -206,6 +206,7 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
       crash_capture::ExecutionScope scope(i);  // only scenario code is the scenario's doing
       return engine.run(*strategy, ExecutionStart{mix_seed(options.seed, i), i, engine.threads()});
     }();
+    if (exec.search_over) break;  // the strategy explored everything: i executions ran
     if (i == calibration.counted && i < kCalibrationExecutions) {
       calibration.add(exec.decisions, has_race(exec));
       if (hooks.on_calibrated) hooks.on_calibrated(calibration);

@@ -40,9 +40,10 @@ ControlledEngine::~ControlledEngine() {
 
 const ExecutionResult& ControlledEngine::run(Strategy& strategy, const ExecutionStart& start) {
   strategy_ = &strategy;
-  strategy.new_execution(start);
   result_.findings.clear();
   result_.steps = result_.points = result_.decisions = result_.switches = 0;
+  result_.search_over = !strategy.new_execution(start);
+  if (result_.search_over) return result_;
   flags_.data_points = start_data_points_ = options_.granularity == Granularity::all || race_seen_;
   data_run_ = 0;
   trace_len_ = 0;
@@ -803,12 +804,9 @@ void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetecto
   // lost update a race allows is explored (the same place in a replay).
   flags_.data_points = true;
   auto access = [this](const RaceDetector::Access& a) {
-    return thread_name(a.thread) + (a.write ? " writes" : " reads") + " at " +
-           location_string(trace_[a.site].loc);
+    return model::RaceAccess{a.thread, a.write, trace_[a.site].loc};
   };
-  add_finding({FindingKind::data_race,
-               "data race on " + object_name(v) + ": " + access(race.later) +
-                   ", unordered with the earlier access: " + access(race.earlier),
+  add_finding({FindingKind::data_race, model::data_race_message(object_name(v), access(race.later), access(race.earlier)),
                {race.earlier.thread, race.later.thread},
                {trace_[race.later.site].loc, trace_[race.earlier.site].loc},
                {race.earlier.site, race.later.site},

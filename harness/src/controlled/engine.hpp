@@ -68,6 +68,9 @@ struct ExecutionResult {
   std::uint64_t points = 0;     // scheduling points among them
   std::uint64_t decisions = 0;  // schedule entries: picks where two or more could run, and data choices
   std::uint64_t switches = 0;   // fiber switches, the main context's included
+  // The strategy's new_execution said the search is over: nothing ran (an
+  // exhaustive strategy explored everything; the run loop stops).
+  bool search_over = false;
 };
 
 // Where the scheduler may switch threads.

@@ -1,5 +1,6 @@
 #include "model/misuse.hpp"
 
+#include "object_names.hpp"
 #include "source_path.hpp"
 
 namespace tangle::detail::model {
@@ -55,6 +56,13 @@ std::string bad_join_message(std::string_view thread, std::string_view target, B
     case BadJoin::none: break;
   }
   return cat({thread, " joins ", target, ", which ", what});
+}
+
+std::string data_race_message(std::string_view object, const RaceAccess& later, const RaceAccess& earlier) {
+  auto access = [](const RaceAccess& a) {
+    return thread_display_name(a.thread) + (a.write ? " writes" : " reads") + " at " + location_string(a.loc);
+  };
+  return cat({"data race on ", object, ": ", access(later), ", unordered with the earlier access: ", access(earlier)});
 }
 
 std::string step_bound_message(std::uint64_t max_steps, std::string_view running_threads) {

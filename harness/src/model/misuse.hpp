@@ -33,6 +33,13 @@ std::string latch_below_zero_message(std::string_view thread, std::string_view l
 // is bad is an enum, so that every engine says it in the same words.
 enum class BadJoin : std::uint8_t { none, self, not_started, already_joined };
 std::string bad_join_message(std::string_view thread, std::string_view target, BadJoin why);
+// data_race: the later access and the earlier one it is unordered with.
+struct RaceAccess {
+  int thread;
+  bool write;
+  Loc loc;
+};
+std::string data_race_message(std::string_view object, const RaceAccess& later, const RaceAccess& earlier);
 // livelock: the step bound.
 std::string step_bound_message(std::uint64_t max_steps, std::string_view running_threads);
 

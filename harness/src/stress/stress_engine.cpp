@@ -902,12 +902,8 @@ void StressEngine::shared_access(ObjectId v, bool write, Loc loc) {
   if (!raced || o.raced) return;
   o.raced = true;
   const auto* race = &race_.last_race();
-  auto access = [](const auto& a) {
-    return thread_name(a.thread) + (a.write ? " writes" : " reads") + " at " + location_string(a.site);
-  };
-  add_finding(FindingKind::data_race,
-              "data race on " + object_name(v) + ": " + access(race->later) +
-                  ", unordered with the earlier access: " + access(race->earlier),
+  auto access = [](const auto& a) { return model::RaceAccess{a.thread, a.write, a.site}; };
+  add_finding(FindingKind::data_race, model::data_race_message(object_name(v), access(race->later), access(race->earlier)),
               {race->earlier.thread, race->later.thread}, {race->later.site, race->earlier.site});
 }
 

@@ -82,7 +82,7 @@ void add_run_options(CLI::App* app, CommonOptions& o) {
   app->add_option("--substrate", o.substrate,
                   "Controlled engine: what scenario threads run on: fibers (fast; one OS thread, so "
                   "thread_local and errno are shared) | threads (one OS thread each, passing a baton: "
-                  "thread_local and errno per thread; same schedules, ~100x slower switches)")
+                  "thread_local and errno per thread; same schedules, ~30-50x fewer executions/s)")
       ->capture_default_str();
   add_int_option(app, "--seed", o.seed, std::uint64_t{0}, ~std::uint64_t{0},
                  "Seed; execution i uses a seed derived from (seed, i)");

@@ -14,6 +14,11 @@
 //
 //   build/release/bench/controlled_bench                      # table at the end
 //   build/release/bench/controlled_bench --benchmark_format=json
+//   build/release/bench/controlled_bench --benchmark_filter='counter/locked/pct'   # fibers vs threads
+//
+// Substrates: the benchmarks named .../threads run the scenario threads on
+// OS threads passing a baton (EngineOptions::substrate); the table at the end
+// gives their executions/s against the same benchmark on fibers.
 //
 // Per-execution cost (fresh scenario instance, reset clocks, lock graph and
 // trace) is inside the measured loop: it is what a user pays per execution.
@@ -39,12 +44,14 @@ using tangle::detail::ControlledEngine;
 std::map<std::string, double> g_tangle_rate, g_relacy_rate;
 
 void BM_Controlled(benchmark::State& state, const std::string& name, const std::string& strategy,
-                   tangle::detail::Granularity granularity) {
+                   tangle::detail::Granularity granularity,
+                   tangle::detail::Substrate substrate) {
   const tangle::ScenarioInfo* info = tangle::find_scenario(name);
   tangle::detail::RunOptions options;
   options.strategy = strategy;
   tangle::detail::EngineOptions engine_options;
   engine_options.granularity = granularity;
+  engine_options.substrate = substrate;
   ControlledEngine engine(*info, tangle::Params(info->defaults), engine_options);
   // As a run does (runner.hpp, purity): calibrate on the first executions,
   // then measure executions with what they saw (PCT's k, race granularity).
@@ -64,7 +71,10 @@ void BM_Controlled(benchmark::State& state, const std::string& name, const std::
   }
   const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
   const double n = static_cast<double>(i);
-  state.counters["executions/s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
+  // Wall-clock, not kIsRate (the main thread's CPU time): on the threads
+  // substrate the scenario threads' CPU time and the hand-offs' sleeps are
+  // not the main thread's, so a CPU rate overstated it ~3x.
+  state.counters["executions/s"] = ns > 0 ? n / (ns * 1e-9) : 0.0;
   state.counters["ops/exec"] = static_cast<double>(ops) / n;        // instrumented operations
   state.counters["points/exec"] = static_cast<double>(points) / n;  // scheduling points among them
   state.counters["decisions/exec"] = static_cast<double>(decisions) / n;
@@ -113,7 +123,12 @@ int main(int argc, char** argv) {
       for (Granularity g : {Granularity::sync, Granularity::all})
         benchmark::RegisterBenchmark(
             ("controlled/" + info->name + "/" + strategy + (g == Granularity::all ? "/all" : "")).c_str(),
-            BM_Controlled, info->name, std::string(strategy), g);
+            BM_Controlled, info->name, std::string(strategy), g, tangle::detail::Substrate::fibers);
+  for (const tangle::ScenarioInfo* info : tangle::registered_scenarios())
+    for (const char* strategy : {"random", "pct"})
+      benchmark::RegisterBenchmark(("controlled/" + info->name + "/" + strategy + "/threads").c_str(), BM_Controlled,
+                                   info->name, std::string(strategy), Granularity::sync,
+                                   tangle::detail::Substrate::threads);
 #ifdef TANGLE_WITH_RELACY
   for (const std::string& name : tangle::relacy_bench::scenarios())
     benchmark::RegisterBenchmark(("relacy/" + name).c_str(), BM_Relacy, name);
@@ -139,6 +154,19 @@ int main(int argc, char** argv) {
       std::printf("%-24s %11.0f %11.0f %11.0f %11.0f %11.0f   %5.2fx %5.2fx %5.2fx %5.2fx\n", name.c_str(), relacy,
                   r[0], r[1], r[2], r[3], r[0] / relacy, r[1] / relacy, r[2] / relacy, r[3] / relacy);
     }
+  }
+  bool header = false;
+  for (const auto& [key, threads] : g_tangle_rate) {
+    const std::string suffix = "/threads";
+    if (key.size() <= suffix.size() || key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    const auto fibers = g_tangle_rate.find(key.substr(0, key.size() - suffix.size()));
+    if (fibers == g_tangle_rate.end() || threads <= 0) continue;
+    if (!header) {
+      std::printf("\nexecutions/s by substrate: fibers, threads (OS threads passing a baton), fibers/threads\n");
+      header = true;
+    }
+    std::printf("%-36s %11.0f %11.0f %9.1fx\n", key.substr(0, key.size() - suffix.size()).c_str(), fibers->second,
+                threads, fibers->second / threads);
   }
   benchmark::Shutdown();
   return 0;

@@ -49,6 +49,11 @@ report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw
     token.max_steps = options.engine.max_steps;
     token.data_points = view.data_points;
     token.spurious_wakeups = options.engine.spurious_wakeups;
+    // Not options.engine.substrate: fibers and OS threads passing a baton
+    // make the same schedule, trace and trace_hash for the same picks
+    // (tests/substrate_test.cpp), so a token found on either replays on the
+    // default one. (A scenario whose behaviour depends on thread_local state
+    // is the exception: its replay may diverge on fibers.)
     token.schedule.assign(view.schedule.begin(), view.schedule.end());
     token.kind = raw.kind;
     token.trace_hash = view.trace_hash;

@@ -75,8 +75,8 @@ constexpr bool kUnderTsan = false;
 
 // Every hostile scenario in one run with clean built-ins: each gets its
 // finding, the built-ins their verdicts, the run its normal exit code.
-void expect_survives(const std::string& engine) {
-  const fs::path dir = scratch("run-" + engine);
+void expect_survives(const std::string& engine, const std::string& extra = "") {
+  const fs::path dir = scratch("run-" + engine + (extra.empty() ? "" : "-extra"));
   std::string command = "run";
   if (kUnderTsan && engine == "stress") {
     // See below: under ThreadSanitizer a real thread's stack overflow may be a hang.
@@ -85,8 +85,8 @@ void expect_survives(const std::string& engine) {
     command = "gate --expect " + expect.string();
   }
   const Result r = hostile(command + " 'hostile/*' counter/locked deadlock/ordered semaphore/bounded event/gate --engine " +
-                           engine + " --executions " + (engine == "stress" ? "20" : "300") + " -q --report-dir " +
-                           dir.string());
+                           engine + " --executions " + (engine == "stress" ? "20" : "300") + " " + extra +
+                           " -q --report-dir " + dir.string());
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   const auto rep = results(dir);
   int hostiles = 0;
@@ -115,6 +115,34 @@ void expect_survives(const std::string& engine) {
 
 TEST(Hostile, ControlledRunSurvivesAndFindsEach) { expect_survives("controlled"); }
 TEST(Hostile, StressRunSurvivesAndFindsEach) { expect_survives("stress"); }
+// The controlled engine on OS threads passing a baton: each crash happens on
+// a scenario thread's own OS thread (its alternate signal stack, its
+// snapshot), still a finding of its scenario.
+TEST(Hostile, ControlledThreadsSubstrateRunSurvivesAndFindsEach) { expect_survives("controlled", "--substrate threads"); }
+
+// Findings made on the threads substrate name the scenario thread that did
+// it, and their tokens (which record no substrate) replay on the default one.
+TEST(Hostile, ThreadsSubstrateFindingsSayWhoAndReplay) {
+  const fs::path dir = scratch("threads-replays");
+  ASSERT_EQ(hostile("run hostile/null-write hostile/abort hostile/exit-0 hostile/throws-int --substrate threads "
+                    "--executions 100 -q --report-dir " + dir.string()).code,
+            0);
+  const std::map<std::string, std::string> says = {
+      {"hostile/null-write", "thread 1 was killed by SIGSEGV"},
+      {"hostile/abort", "thread 1 was killed by SIGABRT"},
+      {"hostile/exit-0", "thread 1 called exit(0)"},
+      {"hostile/throws-int", "thread 1 threw int"},
+  };
+  for (const auto& s : results(dir).scenarios) {
+    ASSERT_FALSE(s.findings.empty()) << s.name;
+    const auto& f = s.findings.front();
+    EXPECT_EQ(f.kind, tangle::report::FindingKind::crash) << s.name;
+    EXPECT_NE(f.message.find(says.at(s.name)), std::string::npos) << s.name << ": " << f.message;
+    const Result replay = hostile("replay " + f.replay);
+    EXPECT_NE(replay.out.find("replay: reproduced crash with trace_hash " + f.trace_hash), std::string::npos)
+        << s.name << "\n" << replay.out << replay.err;
+  }
+}
 
 // Each finding's replay does it again — in a supervised child, so replaying a
 // crash reports the crash instead of being it.

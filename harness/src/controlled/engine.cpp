@@ -11,6 +11,7 @@
 
 #include "controlled/snapshot.hpp"
 #include "exceptions.hpp"
+#include "isolation/crash_capture.hpp"
 #include "model/misuse.hpp"
 #include "object_names.hpp"
 #include "source_path.hpp"
@@ -57,6 +58,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
   nthreads_ = 0;
   runnable_.clear();
   phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::construct);
+  if (on_threads_ && !baton_) [[unlikely]] baton_ = std::make_unique<BatonThreads>();
 
   Runtime* outer = current_runtime_or_null();
   set_current_runtime(this);
@@ -75,7 +77,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
   if (constructed) {
     phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::threads);
     const FpControl fp = fp_control();
-    stacks_.tsan_begin_execution(n_);
+    if (!on_threads_) stacks_.tsan_begin_execution(n_);
     for (int i = 0; i < n_; ++i) add_thread(i, -1);
     flags_.in_threads = true;
     current_ = kMain;
@@ -83,7 +85,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
     switch_to(next_thread(false));
     // Back on the main context: every fiber has finished.
     flags_.in_threads = false;
-    stacks_.tsan_end_execution(nthreads_);
+    if (!on_threads_) stacks_.tsan_end_execution(nthreads_);
     restore_fp_control(fp);
     phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::check);
     if (!flags_.aborting) {
@@ -129,8 +131,12 @@ void ControlledEngine::add_thread(int index, int parent) {
   t.joiners.clear();
   t.body.reset();
   pending_[i] = {EventOp::thread_start, kNoObject};
-  stacks_.tsan_ensure(index + 1);
-  ctx_[i + 1] = stacks_.make(index, &ControlledEngine::fiber_entry);
+  if (on_threads_) [[unlikely]] {
+    baton_->start(index, &ControlledEngine::baton_entry, this);
+  } else {
+    stacks_.tsan_ensure(index + 1);
+    ctx_[i + 1] = stacks_.make(index, &ControlledEngine::fiber_entry);
+  }
   race_.add_thread();  // its clock is row `index`
   if (parent >= 0) race_.fork(parent, index);
   runnable_.insert(index);
@@ -158,7 +164,25 @@ void ControlledEngine::fiber_entry(Transfer t) {
   auto* self = static_cast<ControlledEngine*>(t.data);
   self->ctx(self->last_) = t.fctx;
   self->thread_body(self->current_);
+  __builtin_unreachable();  // a fiber's thread_body never returns
 }
+
+// The threads substrate. Each scenario thread runs on its own pooled OS
+// thread, which needs what the engine's own thread has: the current Runtime
+// (thread_local), and in an isolated child an alternate signal stack and the
+// mark that its crash is the scenario's (crash_capture.hpp).
+void ControlledEngine::baton_entry(void* arg, int index) {
+  auto* self = static_cast<ControlledEngine*>(arg);
+  crash_capture::enter_scenario_thread();
+  set_current_runtime(self);
+  self->thread_body(index);
+  set_current_runtime(nullptr);
+}
+
+void ControlledEngine::baton_switch(int from, int to) { baton_->pass(from, to); }
+
+// The thread's last act: the baton goes to `next` once its entry has returned.
+void ControlledEngine::baton_finish(int index, int next) { baton_->finish(index, next); }
 
 void ControlledEngine::thread_body(int index) {
   if (!flags_.aborting) {
@@ -195,6 +219,7 @@ void ControlledEngine::thread_body(int index) {
   last_ = index;
   current_ = next;
   ++result_.switches;
+  if (on_threads_) [[unlikely]] return baton_finish(index, next);
   switch_fiber(stacks_.tsan_fiber(next), ctx(next), this);
   __builtin_unreachable();  // a finished fiber is never resumed
 }

@@ -48,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "controlled/baton.hpp"
 #include "controlled/fiber_stacks.hpp"
 #include "detectors/lock_order.hpp"
 #include "detectors/race_detector.hpp"
@@ -94,6 +95,23 @@ struct ExecutionResult {
 // the race show) instead of exhausting the step bound.
 enum class Granularity : std::uint8_t { sync, all };
 
+// What scenario threads run on (issue 11 item 2).
+//
+// `fibers` (default): every scenario thread is a fiber on the engine's own OS
+// thread (fiber_stacks.hpp): a switch is a few register moves. Cost: the
+// threads share one OS thread's thread_local variables, errno and every
+// library's per-thread state.
+// `threads`: every scenario thread is an OS thread passing a baton
+// (baton.hpp), exactly one running at a time, so thread_local, errno and
+// TLS-using libraries are per scenario thread, as in the real program. A
+// switch is a futex hand-off (~800 fiber switches). The scheduler is the
+// same: the same seed gives the same schedule, trace and trace_hash on both
+// (unless the scenario's own behaviour depends on thread_local state, which
+// is what this substrate is for). Threads are pooled across executions, so a
+// thread_local is per thread within an execution but keeps its value from an
+// earlier execution's thread (baton.hpp, "Pool").
+enum class Substrate : std::uint8_t { fibers, threads };
+
 struct EngineOptions {
   std::uint64_t max_steps = 100000;  // per execution; beyond it: livelock
   std::size_t stack_size = 256 * 1024;
@@ -107,6 +125,7 @@ struct EngineOptions {
   // this on, every wait is also a data choice (recorded, replayed) between
   // waiting and waking spuriously at once.
   bool spurious_wakeups = false;
+  Substrate substrate = Substrate::fibers;
 };
 
 struct ExecutionSnapshot;
@@ -146,13 +165,17 @@ class ControlledEngine final : public Runtime {
 
   // Copies the execution in progress into `out`, for a process about to die
   // (see snapshot.hpp). Async-signal-safe: loads, stores, memcpy; call it
-  // only on the engine's own OS thread (a signal handler there).
+  // only on the engine's own OS thread or, on the threads substrate, on the
+  // scenario thread that holds the baton (a signal handler there): exactly
+  // one of them runs at a time, and the hand-off orders their writes.
   void snapshot(ExecutionSnapshot& out) const noexcept;
   // Instrumented operations of the execution in progress (for a watchdog:
   // it does not move while scenario code runs without tangle operations).
   std::uint64_t steps_in_progress() const noexcept { return result_.steps; }
-  // The scenario thread whose fiber stack's guard page holds `address`, or -1.
+  // The scenario thread whose fiber stack's guard page holds `address`, or -1
+  // (always -1 on the threads substrate: its OS threads' stacks are not ours).
   int stack_overflowed(const void* address) const noexcept {
+    if (on_threads_) return -1;
     const int slot = stacks_.guard_page_of(address);
     return slot < nthreads_ ? slot : -1;
   }
@@ -228,7 +251,14 @@ class ControlledEngine final : public Runtime {
   };
 
   static void fiber_entry(Transfer t);
-  [[noreturn]] void thread_body(int index);
+  // Fibers: never returns (its final switch never comes back). Threads: returns
+  // after BatonThreads::finish; the baton goes on once the entry returned.
+  void thread_body(int index);
+  // The threads substrate (EngineOptions::substrate): out of line, off the
+  // fibers' path, which pays one branch on on_threads_ per switch.
+  static void baton_entry(void* self, int index);
+  [[gnu::noinline]] void baton_switch(int from, int to);
+  [[gnu::noinline]] void baton_finish(int index, int next);
   Context& ctx(int thread) { return ctx_[static_cast<std::size_t>(thread + 1)]; }
   // Inline into every operation: a resumed fiber then returns straight to
   // scenario code. Each return after a switch is mispredicted (the return
@@ -238,6 +268,7 @@ class ControlledEngine final : public Runtime {
     last_ = current_;
     current_ = next;
     ++result_.switches;
+    if (on_threads_) [[unlikely]] return baton_switch(last_, next);
     Transfer t = switch_fiber(stacks_.tsan_fiber(next), ctx(next), this);
     // Resumed: `last_` is whoever switched to us; keep its context.
     ctx(last_) = t.fctx;
@@ -368,7 +399,9 @@ class ControlledEngine final : public Runtime {
   Params params_;
   EngineOptions options_;
   int n_;                           // the scenario's fixed threads
+  bool on_threads_ = options_.substrate == Substrate::threads;
   FiberStacks stacks_;
+  std::unique_ptr<BatonThreads> baton_;  // the threads substrate, made by the first run()
   std::vector<Context> ctx_ = std::vector<Context>(1);  // the main context, then one per thread
   // Per thread, storage reused by every execution: entries [0, nthreads_)
   // belong to the execution in progress.

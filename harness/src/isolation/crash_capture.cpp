@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
 #include <string>
 
 #include "controlled/engine.hpp"
@@ -56,6 +57,9 @@ constexpr int kDeathExitCode = 86;  // the parent reads the record, not this
 ChildRecord* g_record = nullptr;
 const ControlledEngine* volatile g_engine = nullptr;  // read by the handlers
 pid_t g_engine_tid = 0;
+// This thread runs scenario threads (enter_scenario_thread): initial-exec, so
+// a signal handler's read never allocates.
+[[gnu::tls_model("initial-exec")]] thread_local bool t_scenario_thread = false;
 std::atomic<int> g_dying{0};  // tid of the thread recording a death
 timer_t g_timer{};
 
@@ -98,9 +102,12 @@ void copy_message(const char* text) {
   r.signal = sig;
   r.address = address;
   r.exit_code = exit_code;
-  r.in_engine_thread = tid == g_engine_tid;
+  // A scenario thread of the threads substrate holds the baton while it
+  // runs: the engine is as consistent there as on the engine's own thread.
+  const bool engine_side = tid == g_engine_tid || t_scenario_thread;
+  r.in_engine_thread = engine_side;
   if (message != nullptr) copy_message(message);
-  if (tid != g_engine_tid) {
+  if (!engine_side) {
     // Only the engine thread sees a consistent engine: hand over, then wait.
     r.request.store(static_cast<std::int32_t>(cause), std::memory_order_relaxed);
     g_dying.store(0);
@@ -261,6 +268,12 @@ ThreadAltStack::~ThreadAltStack() {
   off.ss_flags = SS_DISABLE;
   ::sigaltstack(&off, nullptr);
   ::munmap(memory_, kAltStack);
+}
+
+void enter_scenario_thread() {
+  t_scenario_thread = true;
+  thread_local std::optional<ThreadAltStack> alt;
+  if (!alt && armed_record.load(std::memory_order_relaxed) != nullptr) alt.emplace();
 }
 
 std::string describe_death(const ChildRecord& r, const std::string& where, const std::string& after,

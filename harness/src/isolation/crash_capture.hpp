@@ -129,6 +129,15 @@ class ThreadAltStack {
   void* memory_ = nullptr;
 };
 
+// Called on an OS thread that runs scenario threads for the controlled
+// engine (its threads substrate, BatonThreads), each time it starts one: a
+// fault, exit or terminate there is then the scenario's (recorded and
+// snapshotted on that thread, which holds the baton, instead of handed to the
+// engine's thread as a foreign thread's is), and in an armed child the thread
+// gets an alternate signal stack (kept until it exits). Cost after the first
+// call on a thread: two thread_local accesses.
+void enter_scenario_thread();
+
 // Marks the execution in progress (index) and its end: only inside one is an
 // exit or a signal the scenario's doing.
 inline std::atomic<ChildRecord*> armed_record{nullptr};

@@ -107,14 +107,15 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
   Rng rng(seed);
   static constexpr std::uint32_t kGaps[] = {1, 3, 10, 40, 300};
   {
+    // Before mu_: addresses_mu_ is always taken first (object_at → create_object).
+    std::lock_guard<std::mutex> addresses(addresses_mu_);
+    addresses_.clear();
+  }
+  {
     Lock lk(mu_);
     for (Worker* w : workers_)
       if (w->os.joinable()) w->os.join();  // a previous execution's (already finished)
     objects_.clear();
-    {
-      std::lock_guard<std::mutex> addresses(addresses_mu_);  // no scenario thread runs now
-      addresses_.clear();
-    }
     race_.reset(n_);
     lock_order_.reset();
     result_ = {};

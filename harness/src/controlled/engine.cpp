@@ -806,7 +806,7 @@ void ControlledEngine::shared_access(ObjectId v, bool write, Loc loc) {
   if (flags_.word() != Flags::kQuietRunning || ++data_run_ >= kDataRun ||
       result_.steps >= options_.max_steps) [[unlikely]]
     return shared_access_slow(v, write, loc);
-  ++result_.steps;
+  bump_steps();
   check_access(v, write, loc);
 }
 

@@ -171,7 +171,9 @@ class ControlledEngine final : public Runtime {
   void snapshot(ExecutionSnapshot& out) const noexcept;
   // Instrumented operations of the execution in progress (for a watchdog:
   // it does not move while scenario code runs without tangle operations).
-  std::uint64_t steps_in_progress() const noexcept { return result_.steps; }
+  // A relaxed atomic load: on the threads substrate the watchdog's tick runs
+  // on another OS thread than the one counting (bump_steps).
+  std::uint64_t steps_in_progress() const noexcept { return __atomic_load_n(&result_.steps, __ATOMIC_RELAXED); }
   // The scenario thread whose fiber stack's guard page holds `address`, or -1
   // (always -1 on the threads substrate: its OS threads' stacks are not ours).
   int stack_overflowed(const void* address) const noexcept {
@@ -313,11 +315,18 @@ class ControlledEngine final : public Runtime {
   // A scheduling point: the strategy picks who performs the next operation.
   // (Every call comes through begin(), which passes `releasing` on.)
   [[gnu::always_inline]] void schedule(bool yielded, bool releasing) {
-    if (++result_.steps > options_.max_steps) [[unlikely]] return step_bound_exceeded(releasing);
+    if (bump_steps() > options_.max_steps) [[unlikely]] return step_bound_exceeded(releasing);
     ++result_.points;
     data_run_ = 0;
     const int next = next_thread(yielded);
     if (next != current_) switch_to(next);
+  }
+  // ++result_.steps as a relaxed atomic store (steps_in_progress): a plain
+  // load, add and store on x86, no locked instruction; atomic for TSan.
+  [[gnu::always_inline]] std::uint64_t bump_steps() {
+    const std::uint64_t n = result_.steps + 1;
+    __atomic_store_n(&result_.steps, n, __ATOMIC_RELAXED);
+    return n;
   }
   // A livelock finding; then throws AbortExecution, except at a releasing
   // operation (it may run in a destructor, where a throw would terminate):

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include <linux/futex.h>
+
+#include <cerrno>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,6 +24,11 @@ void cpu_relax() {
   asm volatile("yield");
 #endif
 }
+
+struct ErrnoKept {
+  int saved = errno;
+  ~ErrnoKept() { errno = saved; }
+};
 
 // The word is a std::atomic<uint32_t>; the kernel sees its 4 bytes.
 void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) {
@@ -85,7 +92,11 @@ BatonThreads::~BatonThreads() {
 // Release order on the hand-off: the receiver's acquire load of kGo makes the
 // giver's writes (to the engine's state, the scenario's memory) visible.
 // exchange, not store: the previous value says whether the owner sleeps.
+// give() and take() leave errno as they found it: a futex call that fails
+// with EAGAIN (the word moved on first) sets it, and the scenario thread
+// whose code is between two operations must see its own errno unchanged.
 void BatonThreads::Baton::give() {
+  const ErrnoKept keep;
   if (wait == Wait::futex) {
     if (word.exchange(kGo, std::memory_order_release) == kSleeping) futex_wake_one(word);
   } else {
@@ -95,6 +106,7 @@ void BatonThreads::Baton::give() {
 }
 
 void BatonThreads::Baton::take() {
+  const ErrnoKept keep;
   for (int i = 0; i < spin; ++i) {
     if (word.load(std::memory_order_acquire) == kGo) {
       word.store(kIdle, std::memory_order_relaxed);

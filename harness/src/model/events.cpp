@@ -22,10 +22,4 @@ const char* to_string(EventOp op) {
   return i < kNames.size() ? kNames[i] : "?";
 }
 
-std::optional<EventOp> parse_event_op(std::string_view name) {
-  for (std::size_t i = 0; i < kNames.size(); ++i)
-    if (name == kNames[i]) return static_cast<EventOp>(i);
-  return std::nullopt;
-}
-
 }  // namespace tangle::detail

@@ -9,8 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string_view>
 
 #include "tangle/detail/runtime.hpp"
 
@@ -59,7 +57,6 @@ enum class EventOp : std::uint8_t {
   choose,         // a data choice (Runtime::choose); object: the chosen value
 };
 const char* to_string(EventOp op);
-std::optional<EventOp> parse_event_op(std::string_view name);
 
 inline constexpr ObjectId kNoObject = 0xffffffffu;
 

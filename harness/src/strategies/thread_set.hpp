@@ -81,12 +81,6 @@ class ThreadSet {
       if (hi_[i] != 0) return static_cast<int>((i + 1) * 64) + std::countr_zero(hi_[i]);
     return -1;
   }
-  // The highest member, or -1.
-  int last() const {
-    for (std::size_t i = hi_.size(); i-- > 0;)
-      if (hi_[i] != 0) return static_cast<int>((i + 1) * 64) + 63 - std::countl_zero(hi_[i]);
-    return lo_ != 0 ? 63 - std::countl_zero(lo_) : -1;
-  }
   // The r-th lowest member (r < count()).
   int nth(unsigned r) const {
     const auto c = static_cast<unsigned>(std::popcount(lo_));

@@ -174,12 +174,18 @@ void ControlledEngine::fiber_entry(Transfer t) {
 void ControlledEngine::baton_entry(void* arg, int index) {
   auto* self = static_cast<ControlledEngine*>(arg);
   crash_capture::enter_scenario_thread();
+  crash_capture::note_running_thread();
   set_current_runtime(self);
   self->thread_body(index);
   set_current_runtime(nullptr);
 }
 
-void ControlledEngine::baton_switch(int from, int to) { baton_->pass(from, to); }
+// Returns holding the baton again: this thread runs scenario (or engine)
+// code from here on, so the parent's report signal is to come here.
+void ControlledEngine::baton_switch(int from, int to) {
+  baton_->pass(from, to);
+  crash_capture::note_running_thread();
+}
 
 // The thread's last act: the baton goes to `next` once its entry has returned.
 void ControlledEngine::baton_finish(int index, int next) { baton_->finish(index, next); }

@@ -270,6 +270,12 @@ ThreadAltStack::~ThreadAltStack() {
   ::munmap(memory_, kAltStack);
 }
 
+void note_running_thread() noexcept {
+  [[gnu::tls_model("initial-exec")]] static thread_local pid_t tid = 0;
+  if (tid == 0) tid = this_tid();
+  if (ChildRecord* r = armed_record.load(std::memory_order_relaxed)) r->running_tid.store(tid, std::memory_order_relaxed);
+}
+
 void enter_scenario_thread() {
   t_scenario_thread = true;
   thread_local std::optional<ThreadAltStack> alt;

@@ -73,6 +73,11 @@ struct ChildRecord {
   std::int32_t exit_code = 0;
   std::uint64_t address = 0;
   bool in_engine_thread = true;  // false: the cause happened on a thread tangle does not control
+  // The OS thread running scenario code now (threads substrate: the baton's
+  // holder; 0: the process's engine thread). The parent sends its report
+  // signal there, so the thread that is spinning handles it — a thread parked
+  // in a futex may never get to (ThreadSanitizer defers signals there).
+  std::atomic<std::int32_t> running_tid{0};
   char message[512] = {};
   ExecutionSnapshot snapshot;  // last: its arrays follow
 };
@@ -137,6 +142,10 @@ class ThreadAltStack {
 // gets an alternate signal stack (kept until it exits). Cost after the first
 // call on a thread: two thread_local accesses.
 void enter_scenario_thread();
+// The calling thread now runs scenario code (it took the baton): noted in
+// the record, so the parent's report signal goes to it. One relaxed store
+// (the tid is cached per thread).
+void note_running_thread() noexcept;
 
 // Marks the execution in progress (index) and its end: only inside one is an
 // exit or a signal the scenario's doing.

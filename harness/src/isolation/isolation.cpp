@@ -207,7 +207,8 @@ void ask_report(Child& c, const IsolationLimits& limits) {
   if (c.out->asked) return;
   c.out->asked = true;
   c.asked_at = Clock::now();
-  ::kill(c.pid, limits.report_signal);
+  const int tid = limits.report_thread ? limits.report_thread() : 0;
+  if (tid == 0 || ::syscall(SYS_tgkill, c.pid, tid, limits.report_signal) != 0) ::kill(c.pid, limits.report_signal);
   ::kill(c.pid, SIGCONT);  // a stopped child handles it once continued
 }
 

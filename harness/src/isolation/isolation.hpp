@@ -59,6 +59,9 @@ struct IsolationLimits {
   // for a report (sent `report_signal`, then SIGCONT); false or unset: killed.
   std::function<bool(std::size_t child, int stop_signal)> on_stop;
   int report_signal = 0;
+  // The thread of the child to send report_signal to (0, or unset: the
+  // process, which the kernel gives to any thread).
+  std::function<int()> report_thread;
   std::chrono::milliseconds report_grace{1000};
   std::function<void()> on_tick;  // every tick, for progress displays
 };

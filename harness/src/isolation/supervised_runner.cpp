@@ -257,6 +257,7 @@ IsolationLimits supervision(ChildRecord& record, Watchdog& watchdog, double dead
   if (deadline_s > 0)
     limits.deadline = std::chrono::milliseconds(std::max<std::int64_t>(1, std::llround(deadline_s * 1000)));
   limits.report_signal = crash_capture::report_signal();
+  limits.report_thread = [&record] { return record.running_tid.load(std::memory_order_relaxed); };
   limits.wants_report = [&record, &watchdog](std::size_t) {
     if (!watchdog.expired()) return false;
     record.request.store(static_cast<std::int32_t>(DeathCause::hang));

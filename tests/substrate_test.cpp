@@ -195,6 +195,56 @@ class NullWrite final : public Scenario {
   Atomic<int> flag_{0, "flag"};
 };
 
+// A scenario that relies on thread_local being shared between its threads
+// (as it is on fibers): thread 0 writes it, thread 1 reads it after an
+// event. On threads thread 1 reads its own, so the check fails there only —
+// and its replay token must replay there, not on fibers.
+thread_local int t_shared_by_mistake = 0;
+class ExpectsSharedThreadLocal final : public Scenario {
+ public:
+  explicit ExpectsSharedThreadLocal(const Params&) : mark_(++made_) {}
+  void thread(int index) override {
+    if (index == 0) {
+      t_shared_by_mistake = mark_;  // this execution's own value (pooled OS threads keep old ones)
+      written_.set();
+    } else {
+      written_.wait();
+      seen_ = t_shared_by_mistake;
+    }
+  }
+  void check() override { tangle::check(seen_ == mark_, "thread 1 did not see thread 0's thread_local"); }
+
+ private:
+  static inline int made_ = 0;
+  const int mark_;
+  Event written_{"written"};
+  int seen_ = -1;
+};
+TANGLE_SCENARIO(ExpectsSharedThreadLocal, "core-test/expects-shared-thread-local")
+    ->fixed_threads(2)
+    ->expect({Kind::invariant_violation});
+
+TEST(Substrate, TokensReplayOnTheSubstrateTheyWereFoundOn) {
+  const ScenarioInfo* info = find_scenario("core-test/expects-shared-thread-local");
+  ASSERT_NE(info, nullptr);
+  RunOptions options;
+  options.executions = 20;
+  options.engine.substrate = Substrate::fibers;
+  EXPECT_TRUE(run_scenario(*info, Params(info->defaults), options).findings.empty());
+  options.engine.substrate = Substrate::threads;
+  const auto found = run_scenario(*info, Params(info->defaults), options);
+  ASSERT_EQ(found.findings.size(), 1u);
+  const ReplayToken token = decode_token(found.findings.front().replay);
+  EXPECT_TRUE(token.threads_substrate);
+  const ReplayOutcome out = replay(token);
+  EXPECT_TRUE(out.reproduced);
+  EXPECT_EQ(out.trace_hash, found.findings.front().trace_hash);
+  // The same token read as a fibers one would not reproduce it.
+  ReplayToken on_fibers = token;
+  on_fibers.threads_substrate = false;
+  EXPECT_FALSE(replay(on_fibers).reproduced);
+}
+
 TEST(Substrate, NullWriteOnAThreadIsACrashFinding) {
   ScenarioInfo info = info_for<NullWrite>(2);
   info.name = "test/null-write";

@@ -49,11 +49,12 @@ report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw
     token.max_steps = options.engine.max_steps;
     token.data_points = view.data_points;
     token.spurious_wakeups = options.engine.spurious_wakeups;
-    // Not options.engine.substrate: fibers and OS threads passing a baton
-    // make the same schedule, trace and trace_hash for the same picks
-    // (tests/substrate_test.cpp), so a token found on either replays on the
-    // default one. (A scenario whose behaviour depends on thread_local state
-    // is the exception: its replay may diverge on fibers.)
+    // Fibers and OS threads passing a baton make the same schedule, trace
+    // and trace_hash for the same picks (tests/substrate_test.cpp); the
+    // substrate is recorded all the same, because a scenario whose
+    // behaviour depends on thread_local state or errno behaves differently
+    // on fibers, so its replay must run where it was found.
+    token.threads_substrate = options.engine.substrate == Substrate::threads;
     token.schedule.assign(view.schedule.begin(), view.schedule.end());
     token.kind = raw.kind;
     token.trace_hash = view.trace_hash;
@@ -340,6 +341,7 @@ RunOptions replay_options(const ReplayToken& token) {
   // accesses exactly when the recorded execution did only under `all`.
   options.engine.granularity = token.data_points ? Granularity::all : Granularity::sync;
   options.engine.spurious_wakeups = token.spurious_wakeups;
+  if (token.threads_substrate) options.engine.substrate = Substrate::threads;
   return options;
 }
 

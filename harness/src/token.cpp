@@ -131,7 +131,7 @@ std::string encode_token(const ReplayToken& t) {
     put_varint(p, zigzag(v));
   }
   put_varint(p, t.max_steps);
-  put_varint(p, (t.data_points ? 1 : 0) | (t.spurious_wakeups ? 2 : 0));
+  put_varint(p, (t.data_points ? 1 : 0) | (t.spurious_wakeups ? 2 : 0) | (t.threads_substrate ? 4 : 0));
   put_string(p, std::string(report::to_string(t.kind)));
   put_varint(p, t.trace_hash);
   put_string(p, t.strategy);
@@ -184,9 +184,10 @@ ReplayToken decode_token(std::string_view text) {
   t.max_steps = r.varint();
   // Version 1 predates granularity: every operation was a scheduling point.
   const std::uint64_t data_points = version >= 2 ? r.varint() : 1;
-  if (data_points > (version >= 3 ? 3 : 1)) throw TokenError("replay token is corrupt (data_points)");
+  if (data_points > (version >= 3 ? 7 : 1)) throw TokenError("replay token is corrupt (data_points)");
   t.data_points = (data_points & 1) != 0;
   t.spurious_wakeups = (data_points & 2) != 0;
+  t.threads_substrate = (data_points & 4) != 0;
   if (version >= 3) {
     const auto kind = report::parse_kind(r.string(64));
     if (!kind) throw TokenError("replay token is corrupt (unknown finding kind)");

@@ -34,6 +34,10 @@ struct ReplayToken {
   // spurious_wakeups): replay must make the same choices at the same waits.
   // Version 3 keeps it in the data_points field's second bit.
   bool spurious_wakeups = false;
+  // Found on the threads substrate (EngineOptions::substrate): replay there
+  // too, so code whose behaviour depends on thread_local state or errno
+  // replays as it ran. The third bit of that field.
+  bool threads_substrate = false;
   // One entry per pick (a thread index) or data choice (a value), in order.
   std::vector<std::uint32_t> schedule;
   report::FindingKind kind = report::FindingKind::crash;

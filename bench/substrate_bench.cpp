@@ -137,15 +137,21 @@ void BM_Baton(benchmark::State& state, BatonThreads::Options options, bool pinne
   report(state, p.switches, p.elapsed);
 }
 using Wait = BatonThreads::Wait;
-BENCHMARK_CAPTURE(BM_Baton, futex_spin0, BatonThreads::Options{Wait::futex, 0}, false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Baton, futex_spin50, BatonThreads::Options{Wait::futex, 50}, false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Baton, futex_spin200, BatonThreads::Options{Wait::futex, 200}, false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Baton, futex_spin2000, BatonThreads::Options{Wait::futex, 2000}, false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Baton, atomic_wait_spin0, BatonThreads::Options{Wait::atomic_wait, 0}, false)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Baton, atomic_wait_spin200, BatonThreads::Options{Wait::atomic_wait, 200}, false)
+BatonThreads::Options baton_policy(Wait wait, int spin) {
+  BatonThreads::Options o;
+  o.wait = wait;
+  o.spin = spin;
+  return o;
+}
+BENCHMARK_CAPTURE(BM_Baton, futex_spin0, baton_policy(Wait::futex, 0), false)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Baton, futex_spin50, baton_policy(Wait::futex, 50), false)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Baton, futex_spin200, baton_policy(Wait::futex, 200), false)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Baton, futex_spin2000, baton_policy(Wait::futex, 2000), false)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Baton, atomic_wait_spin0, baton_policy(Wait::atomic_wait, 0), false)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Baton, atomic_wait_spin200, baton_policy(Wait::atomic_wait, 200), false)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_Baton, futex_spin0_pinned, BatonThreads::Options{Wait::futex, 0}, true)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Baton, atomic_wait_spin0_pinned, BatonThreads::Options{Wait::atomic_wait, 0}, true)
+BENCHMARK_CAPTURE(BM_Baton, futex_spin0_pinned, baton_policy(Wait::futex, 0), true)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Baton, atomic_wait_spin0_pinned, baton_policy(Wait::atomic_wait, 0), true)
     ->UseRealTime();
 
 // ---------------------------------------------------------------------------

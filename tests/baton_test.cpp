@@ -22,12 +22,25 @@ namespace {
 using Options = BatonThreads::Options;
 using Wait = BatonThreads::Wait;
 
+Options policy(Wait wait, int spin, bool reuse = false) {
+  Options o;
+  o.wait = wait;
+  o.spin = spin;
+  o.reuse = reuse;
+  return o;
+}
+
 const Options kPolicies[] = {
-    {Wait::futex, 0},        // the default: sleep at once, every hand-off wakes a sleeper
-    {Wait::futex, 200},      // spin first: a hand-off may find the receiver polling, not asleep
-    {Wait::atomic_wait, 0},
-    {Wait::atomic_wait, 200},
+    policy(Wait::futex, 0),        // the default: sleep at once, every hand-off wakes a sleeper
+    policy(Wait::futex, 200),      // spin first: a hand-off may find the receiver polling, not asleep
+    policy(Wait::atomic_wait, 0),
+    policy(Wait::atomic_wait, 200),
 };
+
+Options with_reuse(Options o) {
+  o.reuse = true;
+  return o;
+}
 
 std::string name(const Options& o) {
   return std::string(o.wait == Wait::futex ? "futex" : "atomic_wait") + " spin " + std::to_string(o.spin);
@@ -176,7 +189,7 @@ struct Chain {
 };
 
 TEST(Baton, FinishedThreadsAreReusedByLaterStarts) {
-  BatonThreads baton;
+  BatonThreads baton(policy(Wait::futex, 0, true));
   Chain c;
   c.baton = &baton;
   c.run(4);
@@ -219,7 +232,7 @@ struct Spawner {
 };
 
 TEST(Baton, ThreadsStartedAtRunTimeReuseFinishedOnes) {
-  BatonThreads baton;
+  BatonThreads baton(policy(Wait::futex, 0, true));
   Spawner s;
   s.baton = &baton;
   baton.start(0, &Spawner::parent, &s);
@@ -232,6 +245,44 @@ TEST(Baton, ThreadsStartedAtRunTimeReuseFinishedOnes) {
   EXPECT_EQ(baton.threads_created(), 2u);
 }
 
+// Without reuse (the default, the controlled engine's), every start is a new
+// OS thread, so no thread_local state survives from an earlier thread; the
+// ended ones are joined by reap(). (Not compared by std::thread::id: a new
+// thread's descriptor may land at a freed one's address.)
+thread_local int tls_starts = 0;
+struct Counted {
+  BatonThreads* baton = nullptr;
+  std::vector<int> starts;  // per thread: its OS thread's tls_starts after this start
+  static void entry(void* arg, int me) {
+    auto& c = *static_cast<Counted*>(arg);
+    c.starts[static_cast<std::size_t>(me)] = ++tls_starts;
+    c.baton->finish(me, me + 1 < static_cast<int>(c.starts.size()) ? me + 1 : -1);
+  }
+  void run(int threads) {
+    starts.assign(static_cast<std::size_t>(threads), 0);
+    for (int t = 0; t < threads; ++t) baton->start(t, &Counted::entry, this);
+    baton->pass(-1, 0);
+  }
+};
+
+TEST(Baton, WithoutReuseEveryStartIsANewOsThread) {
+  BatonThreads baton;
+  Counted c;
+  c.baton = &baton;
+  for (int execution = 0; execution < 5; ++execution) {
+    c.run(4);
+    EXPECT_EQ(c.starts, std::vector<int>(4, 1)) << "execution " << execution;
+    baton.reap();
+  }
+  EXPECT_EQ(baton.threads_created(), 20u);
+  EXPECT_EQ(baton.pooled(), 0u);
+  BatonThreads pooled(with_reuse(BatonThreads::Options{}));
+  c.baton = &pooled;
+  c.run(4);
+  c.run(4);
+  EXPECT_EQ(c.starts, std::vector<int>(4, 2));  // the pool's threads kept their count
+}
+
 TEST(Baton, AThousandThreadsStartAndFinish) {
   BatonThreads baton;
   Chain c;
@@ -239,9 +290,10 @@ TEST(Baton, AThousandThreadsStartAndFinish) {
   c.run(1000);
   EXPECT_EQ(c.runs, std::vector<int>(1000, 1));
   EXPECT_EQ(std::set<std::thread::id>(c.os_thread.begin(), c.os_thread.end()).size(), 1000u);
+  baton.reap();
   c.run(1000);
   EXPECT_EQ(c.runs, std::vector<int>(1000, 1));
-  EXPECT_EQ(baton.threads_created(), 1000u);
+  EXPECT_EQ(baton.threads_created(), 2000u);
 }
 
 // ---------------------------------------------------------------------------
@@ -327,7 +379,7 @@ bool returns_within(std::chrono::seconds limit, F f) {
 TEST(Baton, ShutdownWithParkedThreadsDoesNotHang) {
   for (const Options& policy : kPolicies) {
     SCOPED_TRACE(name(policy));
-    auto baton = std::make_unique<BatonThreads>(policy);
+    auto baton = std::make_unique<BatonThreads>(with_reuse(policy));
     Chain c;
     c.baton = baton.get();
     c.run(3);  // three pooled threads

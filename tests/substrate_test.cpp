@@ -150,6 +150,34 @@ TEST(Substrate, ThreadLocalIsPerScenarioThreadOnThreadsOnly) {
   EXPECT_EQ(kinds(fibers), std::set<std::string>{"invariant_violation"});
 }
 
+// Purity on threads: every execution's scenario threads are new OS threads,
+// so a thread_local starts at its initial value in each execution, whatever
+// earlier executions did to it (a pooled OS thread would have kept it). On
+// fibers the one OS thread's variable keeps counting.
+thread_local int t_runs = 0;
+class ThreadLocalFreshPerExecution final : public Scenario {
+ public:
+  explicit ThreadLocalFreshPerExecution(const Params&) {}
+  void thread(int index) override {
+    ++t_runs;
+    yield();
+    runs_[index] = t_runs;
+  }
+  void check() override {
+    for (int i = 0; i < 2; ++i)
+      tangle::check(runs_[i] == 1, "a thread_local kept its value from an earlier execution");
+  }
+
+ private:
+  int runs_[2] = {0, 0};
+};
+
+TEST(Substrate, ThreadLocalStartsFreshInEveryExecutionOnThreads) {
+  const ScenarioInfo info = info_for<ThreadLocalFreshPerExecution>(2);
+  EXPECT_TRUE(kinds(executions(info, Substrate::threads, "random", 30)).empty());
+  EXPECT_EQ(kinds(executions(info, Substrate::fibers, "random", 30)), std::set<std::string>{"invariant_violation"});
+}
+
 // errno too: each OS thread has its own.
 class ErrnoPerThread final : public Scenario {
  public:

@@ -1,15 +1,17 @@
 #include "controlled/baton.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
-#include <thread>
+#include <system_error>
 
 #include <linux/futex.h>
 
 #include <cerrno>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,21 +51,6 @@ int usable_cpus() {
 
 }  // namespace
 
-// What the engine knows of a pool thread. Fields other than the baton are
-// written and read only by the baton's holder.
-struct BatonThreads::Worker {
-  enum class State : std::uint8_t { pooled, started, running };
-  Baton baton;
-  std::thread thread;
-  State state = State::pooled;
-  bool shutdown = false;
-  bool finished = false;  // finish() was called by this run of entry
-  Entry entry = nullptr;
-  void* arg = nullptr;
-  int index = -1;
-  int finish_to = -1;
-};
-
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free && sizeof(std::atomic<std::uint32_t>) == 4,
               "the futex word is the atomic's own storage");
 
@@ -75,18 +62,37 @@ BatonThreads::BatonThreads(Options options) : options_(options) {
 
 BatonThreads::~BatonThreads() {
   for (auto& w : all_) {
-    if (!w->thread.joinable()) continue;
+    if (!w->joinable) continue;
     if (w->state == Worker::State::running) {
       // Blocked in pass() inside its entry: nothing can unwind it. It sleeps
-      // on its own word, which stays allocated; the process's exit ends it.
-      w->thread.detach();
+      // on its own word, which stays allocated with its stack; the process's
+      // exit ends it.
+      ::pthread_detach(w->thread);
       (void)w.release();
       continue;
     }
-    w->shutdown = true;
-    w->baton.give();
-    w->thread.join();
+    if (w->state != Worker::State::ended) {
+      w->shutdown = true;
+      w->baton.give();
+    }
+    release(*w);
   }
+}
+
+// Joins an OS thread that has ended or is ending, and unmaps its stack.
+void BatonThreads::release(Worker& w) {
+  ::pthread_join(w.thread, nullptr);
+  w.joinable = false;
+  ::munmap(w.stack, w.mapped);
+  w.stack = nullptr;
+}
+
+void BatonThreads::reap() {
+  for (Worker* w : ended_) {
+    release(*w);
+    std::erase_if(all_, [w](const std::unique_ptr<Worker>& p) { return p.get() == w; });
+  }
+  ended_.clear();
 }
 
 // Release order on the hand-off: the receiver's acquire load of kGo makes the
@@ -149,14 +155,28 @@ void BatonThreads::start(int index, Entry entry, void* arg) {
     auto made = std::make_unique<Worker>();
     made->baton.wait = options_.wait;
     made->baton.spin = options_.spin;
+    made->owner = this;
     w = made.get();
-    all_.push_back(std::move(made));
-    try {
-      w->thread = std::thread([this, w] { worker_loop(*w); });
-    } catch (...) {
-      all_.pop_back();
-      throw;
+    // The stack: a guard, then the usable part (glibc puts the thread's TLS
+    // and descriptor at its top).
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t usable = (std::max(options_.stack_size, std::size_t{64 * 1024}) + page - 1) / page * page;
+    w->mapped = kGuard + usable;
+    void* stack = ::mmap(nullptr, w->mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "BatonThreads: mmap of a stack");
+    w->stack = static_cast<char*>(stack);
+    ::mprotect(w->stack, kGuard, PROT_NONE);
+    pthread_attr_t attr;
+    ::pthread_attr_init(&attr);
+    ::pthread_attr_setstack(&attr, w->stack + kGuard, usable);
+    const int rc = ::pthread_create(&w->thread, &attr, &BatonThreads::worker_main, w);
+    ::pthread_attr_destroy(&attr);
+    if (rc != 0) {
+      ::munmap(w->stack, w->mapped);
+      throw std::system_error(rc, std::generic_category(), "BatonThreads: pthread_create");
     }
+    w->joinable = true;
+    all_.push_back(std::move(made));
     ++created_;
   }
   w->state = Worker::State::started;
@@ -173,6 +193,12 @@ void BatonThreads::finish(int from, int to) {
   w.finished = true;
 }
 
+void* BatonThreads::worker_main(void* worker) {
+  auto& w = *static_cast<Worker*>(worker);
+  w.owner->worker_loop(w);
+  return nullptr;
+}
+
 void BatonThreads::worker_loop(Worker& w) {
   for (;;) {
     w.baton.take();
@@ -186,13 +212,21 @@ void BatonThreads::worker_loop(Worker& w) {
       std::abort();
     }
     // Entry has returned: this OS thread's stack holds nothing of it. Back to
-    // the pool, then the hand-off; after it, only this worker's own word.
+    // the pool (or to the ended, to be joined), then the hand-off; after it,
+    // only this worker's own word and locals.
     by_index_[static_cast<std::size_t>(w.index)] = nullptr;
     baton_of_[static_cast<std::size_t>(w.index)] = nullptr;
-    w.state = Worker::State::pooled;
     w.entry = nullptr;
-    free_.push_back(&w);
+    const bool reuse = options_.reuse;
+    if (reuse) {
+      w.state = Worker::State::pooled;
+      free_.push_back(&w);
+    } else {
+      w.state = Worker::State::ended;
+      ended_.push_back(&w);
+    }
     slot(w.finish_to).give();
+    if (!reuse) return;  // the OS thread ends; its thread_local destructors run now
   }
 }
 

@@ -45,16 +45,24 @@
 // the default (Wait::futex): libstdc++'s atomic wait adds its waiter table
 // and spin/yield rounds, for 0-10% more (within the noise here).
 //
-// Pool: OS threads are kept across executions. start() takes a parked pool
-// thread when one is free and creates one only otherwise, so a steady run of
-// executions creates no threads after its first. A thread returns to the pool
-// once its entry function has returned (its C++ stack fully unwound).
-// Cost of the pool: a reused OS thread keeps its thread_local values, errno
-// and TLS destructors from its previous scenario thread — a program's
-// thread_local state is per thread within an execution but not fresh per
-// execution (threads are handed out in a fixed order: the most recently
-// freed first, so the history is the same for the same sequence of
-// executions in one process).
+// Pool: with Options::reuse, OS threads are kept across executions: start()
+// takes a parked pool thread when one is free and creates one only otherwise,
+// so a steady run creates no threads after its first. A thread returns to the
+// pool once its entry function has returned (its C++ stack fully unwound).
+// But a reused OS thread keeps its thread_local values, errno and TLS from
+// its previous scenario thread, so an execution would depend on the ones
+// before it. The controlled engine therefore runs without reuse (the
+// default): a thread whose entry returned hands the baton on and ends, its
+// thread_local destructors running as the OS thread exits (outside the
+// baton's order, as in a real program); reap() joins such threads, and every
+// execution's threads start with fresh thread_local state. That costs one
+// thread create + join per scenario thread and execution (~60-220 us here,
+// see above) on a substrate whose switches already cost ~3 us each.
+//
+// Stacks: each OS thread runs on a stack of Options::stack_size that this
+// class maps, with a 64 KiB guard below it (a frame larger than one page
+// must not jump over the guard), so a fault in a guard is known to be that
+// thread's stack overflow (guard_of), as on the fibers' stacks.
 //
 // Threading rule: every call (start, pass, finish, the destructor) is made by
 // the thread that holds the baton, with `from` its own index; the main
@@ -64,9 +72,12 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
+
+#include <pthread.h>
 
 namespace tangle::detail {
 
@@ -85,6 +96,10 @@ class BatonThreads {
     // syscall. 0 (sleep at once) measured fastest; see above. Forced to 0
     // when the process may use one CPU only.
     int spin = 0;
+    // Keep finished OS threads for later start()s (see "Pool").
+    bool reuse = false;
+    // Usable stack of each OS thread (mapped on demand by the kernel).
+    std::size_t stack_size = 8 * 1024 * 1024;
   };
 
   BatonThreads() : BatonThreads(Options{}) {}
@@ -114,6 +129,22 @@ class BatonThreads {
   // and the OS thread then goes back to the pool. Returns at once.
   void finish(int from, int to);
 
+  // Joins the OS threads that ended since the last call (without reuse: each
+  // ends after its finish()). Called by the holder between executions; a
+  // thread that has handed the baton on needs nothing more to end.
+  void reap();
+
+  // The started thread whose stack guard holds `address`, or -1 (a fault
+  // address; async-signal-safe: plain loads of the holder's own state).
+  int guard_of(const void* address) const noexcept {
+    const auto* a = static_cast<const char*>(address);
+    for (std::size_t i = 0; i < by_index_.size(); ++i) {
+      const Worker* w = by_index_[i];
+      if (w != nullptr && a >= w->stack && a < w->stack + kGuard) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
   // OS threads this object has created (tests: a reused thread is not new).
   std::uint64_t threads_created() const { return created_; }
   // OS threads currently parked in the pool with nothing to run.
@@ -137,7 +168,27 @@ class BatonThreads {
     // Called by the owner: returns once the baton was given to it.
     void take();
   };
-  struct Worker;
+  static constexpr std::size_t kGuard = 64 * 1024;
+  // What the holder knows of an OS thread. Fields other than the baton are
+  // written and read only by the baton's holder.
+  struct Worker {
+    enum class State : std::uint8_t { pooled, started, running, ended };
+    Baton baton;
+    BatonThreads* owner = nullptr;
+    pthread_t thread{};
+    bool joinable = false;
+    char* stack = nullptr;  // the mapping: guard, then the usable stack
+    std::size_t mapped = 0;
+    State state = State::pooled;
+    bool shutdown = false;
+    bool finished = false;  // finish() was called by this run of entry
+    Entry entry = nullptr;
+    void* arg = nullptr;
+    int index = -1;
+    int finish_to = -1;
+  };
+  static void* worker_main(void* worker);
+  void release(Worker& w);
   Baton& slot(int index) { return index < 0 ? main_ : *baton_of_[static_cast<std::size_t>(index)]; }
   void worker_loop(Worker& w);
 
@@ -147,6 +198,7 @@ class BatonThreads {
   std::vector<Worker*> by_index_;             // started thread index -> its OS thread
   std::vector<Baton*> baton_of_;              // ... and that thread's baton (inline pass())
   std::vector<Worker*> free_;                 // the pool: parked, nothing to run
+  std::vector<Worker*> ended_;                // ended OS threads, not yet joined (reap)
   std::uint64_t created_ = 0;
 };
 

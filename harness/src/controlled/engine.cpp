@@ -58,7 +58,11 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
   nthreads_ = 0;
   runnable_.clear();
   phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::construct);
-  if (on_threads_ && !baton_) [[unlikely]] baton_ = std::make_unique<BatonThreads>();
+  if (on_threads_ && !baton_) [[unlikely]] {
+    BatonThreads::Options baton;
+    baton.stack_size = options_.stack_size;
+    baton_ = std::make_unique<BatonThreads>(baton);
+  }
 
   Runtime* outer = current_runtime_or_null();
   set_current_runtime(this);
@@ -85,7 +89,11 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
     switch_to(next_thread(false));
     // Back on the main context: every fiber has finished.
     flags_.in_threads = false;
-    if (!on_threads_) stacks_.tsan_end_execution(nthreads_);
+    if (on_threads_) {
+      baton_->reap();  // this execution's OS threads end with it
+    } else {
+      stacks_.tsan_end_execution(nthreads_);
+    }
     restore_fp_control(fp);
     phase_ = static_cast<std::uint8_t>(ExecutionSnapshot::Phase::check);
     if (!flags_.aborting) {

@@ -107,9 +107,11 @@ enum class Granularity : std::uint8_t { sync, all };
 // switch is a futex hand-off (~800 fiber switches). The scheduler is the
 // same: the same seed gives the same schedule, trace and trace_hash on both
 // (unless the scenario's own behaviour depends on thread_local state, which
-// is what this substrate is for). Threads are pooled across executions, so a
-// thread_local is per thread within an execution but keeps its value from an
-// earlier execution's thread (baton.hpp, "Pool").
+// is what this substrate is for). Every execution's threads are new OS
+// threads (baton.hpp, "Pool"), so thread_local state starts fresh in each
+// execution as it does in each run of a real program (purity), and each has
+// a stack of EngineOptions::stack_size with a guard: an overflow is reported
+// as one, as on fibers.
 enum class Substrate : std::uint8_t { fibers, threads };
 
 struct EngineOptions {
@@ -174,10 +176,10 @@ class ControlledEngine final : public Runtime {
   // A relaxed atomic load: on the threads substrate the watchdog's tick runs
   // on another OS thread than the one counting (bump_steps).
   std::uint64_t steps_in_progress() const noexcept { return __atomic_load_n(&result_.steps, __ATOMIC_RELAXED); }
-  // The scenario thread whose fiber stack's guard page holds `address`, or -1
-  // (always -1 on the threads substrate: its OS threads' stacks are not ours).
+  // The scenario thread whose stack guard (its fiber's, or on the threads
+  // substrate its OS thread's) holds `address`, or -1.
   int stack_overflowed(const void* address) const noexcept {
-    if (on_threads_) return -1;
+    if (on_threads_) return baton_ ? baton_->guard_of(address) : -1;
     const int slot = stacks_.guard_page_of(address);
     return slot < nthreads_ ? slot : -1;
   }

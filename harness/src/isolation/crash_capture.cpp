@@ -134,7 +134,9 @@ TANGLE_HANDLER void on_fatal_signal(int sig, siginfo_t* info, void* context) {
     return;
   }
   const ControlledEngine* engine = g_engine;
-  if ((sig == SIGSEGV || sig == SIGBUS) && this_tid() == g_engine_tid && engine != nullptr) {
+  // A fault in a guard below one of the engine's stacks: a fiber's (on the
+  // engine's OS thread) or, on the threads substrate, a baton thread's own.
+  if ((sig == SIGSEGV || sig == SIGBUS) && engine != nullptr && (this_tid() == g_engine_tid || t_scenario_thread)) {
     const int thread = engine->stack_overflowed(address);
     if (thread >= 0) die(DeathCause::stack_overflow, sig, reinterpret_cast<std::uintptr_t>(address), 0, nullptr);
   }

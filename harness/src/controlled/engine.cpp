@@ -51,8 +51,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
   schedule_len_ = 0;
   objects_len_ = 0;
   addresses_.clear();
-  lock_order_.reset();
-  race_.reset(0);
+  detectors_.reset();
   flags_.aborting = false;
   flags_.in_threads = false;
   nthreads_ = 0;
@@ -145,8 +144,7 @@ void ControlledEngine::add_thread(int index, int parent) {
     stacks_.tsan_ensure(index + 1);
     ctx_[i + 1] = stacks_.make(index, &ControlledEngine::fiber_entry);
   }
-  race_.add_thread();  // its clock is row `index`
-  if (parent >= 0) race_.fork(parent, index);
+  detectors_.thread_started(index, parent);
   runnable_.insert(index);
 }
 
@@ -394,7 +392,7 @@ void ControlledEngine::join_thread(int thread, Loc loc, bool in_destructor) {
     while (threads_[static_cast<std::size_t>(thread)].status != Status::finished) block_on_join(thread, loc);
     record(EventOp::acquired, static_cast<ObjectId>(thread), loc);
   }
-  race_.join(current_, thread);
+  detectors_.thread_joined(current_, thread);
 }
 
 // ---------------------------------------------------------------------------
@@ -408,13 +406,9 @@ ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std:
   // object and execution once a scenario has run).
   model::reset_object(o, kind, name, initial, limit);
   o.waiters.clear();
-  o.ordered_after = 0;
-  o.sync = -1;
-  o.read_sync = -1;
-  o.var = kind == ObjectKind::shared ? race_.add_variable() : -1;
-  o.node = -1;
-  o.raced = false;
-  return static_cast<ObjectId>(objects_len_++);
+  const auto id = static_cast<ObjectId>(objects_len_++);
+  detectors_.object_created(id, kind);
+  return id;
 }
 
 std::string ControlledEngine::object_name(ObjectId id) const {
@@ -434,6 +428,9 @@ void ControlledEngine::misuse(FindingKind kind, std::string message, Loc loc, co
 }
 
 void ControlledEngine::add_finding(RawFinding f) {
+  // The rest of this execution schedules at Shared<T> accesses too, so the
+  // lost update a race allows is explored (the same place in a replay).
+  if (f.kind == FindingKind::data_race) flags_.data_points = true;
   const std::uint64_t h = finding_signature(f.kind, f.locs, f.message);
   f.signature = h;
   for (const RawFinding& g : result_.findings)
@@ -449,17 +446,16 @@ void ControlledEngine::add_finding(RawFinding f) {
 // synchronizes with lock() and lock_shared(); unlock_shared() only with a
 // later lock(), never with another reader's lock_shared(). So readers release
 // into their own clock, which only a writer acquires.
-inline void ControlledEngine::acquire_lock(ObjectState& o, ObjectId m, Loc loc, bool shared) {
+inline void ControlledEngine::acquire_lock(ObjectId m, Loc loc, bool shared) {
   me().held.push_back({m, shared, loc});
-  acquire_hb(o);
-  if (!shared && o.read_sync >= 0) race_.acquire(current_, o.read_sync);
+  detectors_.lock_acquired(current_, m, shared);
 }
 
 void ControlledEngine::drop_held(ObjectId m, bool shared) {
   auto& held = me().held;
   // Usually the last one locked (LIFO).
   for (std::size_t i = held.size(); i-- > 0;)
-    if (held[i].mutex == m && held[i].shared == shared) {
+    if (held[i].lock == m && held[i].shared == shared) {
       held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
       return;
     }
@@ -467,29 +463,24 @@ void ControlledEngine::drop_held(ObjectId m, bool shared) {
 
 inline void ControlledEngine::release_lock(ObjectState& o, ObjectId m, bool shared) {
   auto& held = me().held;
-  if (!held.empty() && held.back().mutex == m && held.back().shared == shared) [[likely]] {
+  if (!held.empty() && held.back().lock == m && held.back().shared == shared) [[likely]] {
     held.pop_back();
   } else {
     drop_held(m, shared);
   }
-  if (shared) {
-    if (o.read_sync < 0) o.read_sync = race_.add_sync();
-    race_.release(current_, o.read_sync);
-  } else {
-    release_hb(o);
-  }
+  detectors_.lock_released(current_, m, shared);
   wake_all(o);
 }
 
 bool ControlledEngine::holds_shared(ObjectId l) const {
   for (const auto& h : threads_[static_cast<std::size_t>(current_)].held)
-    if (h.mutex == l && h.shared) return true;
+    if (h.lock == l && h.shared) return true;
   return false;
 }
 
 Loc ControlledEngine::first_locked(ObjectId m, Loc otherwise) const {
   for (const auto& h : threads_[static_cast<std::size_t>(current_)].held)
-    if (h.mutex == m) return h.loc;
+    if (h.lock == m) return h.loc;
   return otherwise;
 }
 
@@ -510,11 +501,11 @@ void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
       do block_on(m, loc);
       while (model::lock(obj(m), current_) == model::Lock::busy);
       record(EventOp::acquired, m, loc);
-      acquire_lock(obj(m), m, loc);
+      acquire_lock(m, loc);
       return;
   }
   note_lock_order(m, loc);
-  acquire_lock(obj(m), m, loc);
+  acquire_lock(m, loc);
 }
 
 bool ControlledEngine::mutex_try_lock(ObjectId m, Loc loc) {
@@ -522,7 +513,7 @@ bool ControlledEngine::mutex_try_lock(ObjectId m, Loc loc) {
   record(EventOp::try_lock, m, loc);
   switch (model::try_lock(obj(m), current_)) {
     case model::Lock::recursed: return true;
-    case model::Lock::acquired: acquire_lock(obj(m), m, loc); return true;
+    case model::Lock::acquired: acquire_lock(m, loc); return true;
     case model::Lock::busy:
     case model::Lock::self_deadlock: return false;
   }
@@ -566,11 +557,11 @@ void ControlledEngine::rwlock_lock(ObjectId l, bool shared, Loc loc) {
       do block_on(l, loc);
       while (model::rw_lock(obj(l), current_, shared, reading) == model::Lock::busy);
       record(EventOp::acquired, l, loc);
-      acquire_lock(obj(l), l, loc, shared);
+      acquire_lock(l, loc, shared);
       return;
   }
   note_lock_order(l, loc);
-  acquire_lock(obj(l), l, loc, shared);
+  acquire_lock(l, loc, shared);
 }
 
 bool ControlledEngine::rwlock_try_lock(ObjectId l, bool shared, Loc loc) {
@@ -578,7 +569,7 @@ bool ControlledEngine::rwlock_try_lock(ObjectId l, bool shared, Loc loc) {
   if (!begin(op, l)) return false;
   record(op, l, loc);
   if (model::rw_try_lock(obj(l), current_, shared, holds_shared(l)) != model::Lock::acquired) return false;
-  acquire_lock(obj(l), l, loc, shared);
+  acquire_lock(l, loc, shared);
   return true;
 }
 
@@ -600,34 +591,6 @@ void ControlledEngine::rwlock_unlock(ObjectId l, bool shared, Loc loc) {
   flags_.aborting = true;  // no throw: unlock often runs in a destructor
 }
 
-void ControlledEngine::note_nested_lock(ObjectId m, Loc loc) {
-  const ThreadState& t = me();
-  // Graph nodes are made on first nesting, held locks first: a node's initial
-  // rank is its creation order, so the usual held→requested edge then agrees
-  // with the order and costs no Pearce–Kelly reordering.
-  for (const auto& h : t.held) node_of(objects_[h.mutex]);
-  const int to = node_of(objects_[m]);
-  lock_order_.on_request(
-      current_, to, loc, t.held.size(),
-      [&](std::size_t i) { return std::pair{node_of(objects_[t.held[i].mutex]), t.held[i].loc}; },
-      [this](int node) { return node_name(node); },
-      [this](LockOrderDetector::Inversion&& inv) {
-        add_finding({FindingKind::lock_order_inversion, std::move(inv.message), std::move(inv.threads),
-                     std::move(inv.locs), {last_event()}, std::move(inv.cycle)});
-      });
-  // Only edges now in the graph: a refused one (a cycle) must be looked at
-  // again when another request closes it from elsewhere.
-  for (const auto& h : t.held)
-    if (h.mutex < 64 && lock_order_.has_edge(objects_[h.mutex].node, to))
-      objects_[m].ordered_after |= 1ULL << h.mutex;
-}
-
-std::string ControlledEngine::node_name(int node) const {
-  for (ObjectId id = 0; id < objects_len_; ++id)
-    if (objects_[id].node == node) return object_name(id);
-  return "?";
-}
-
 // ---------------------------------------------------------------------------
 // Semaphores and events
 
@@ -639,14 +602,14 @@ void ControlledEngine::semaphore_acquire(ObjectId s, Loc loc) {
     while (!model::try_acquire(obj(s)));
     record(EventOp::acquired, s, loc);
   }
-  acquire_hb(obj(s));
+  detectors_.acquired(current_, s);
 }
 
 bool ControlledEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
   if (!begin(EventOp::try_acquire, s)) return false;
   record(EventOp::try_acquire, s, loc);
   if (!model::try_acquire(obj(s))) return false;
-  acquire_hb(obj(s));
+  detectors_.acquired(current_, s);
   return true;
 }
 
@@ -660,7 +623,7 @@ void ControlledEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
     flags_.aborting = true;  // no throw here: release often runs in a destructor
     return;
   }
-  release_hb(o);
+  detectors_.released(current_, s);
   wake_all(o);
 }
 
@@ -669,7 +632,7 @@ void ControlledEngine::event_set(ObjectId e, Loc loc) {
   record(EventOp::set, e, loc);
   ObjectState& o = obj(e);
   model::set(o);
-  release_hb(o);
+  detectors_.released(current_, e);
   wake_all(o);
 }
 
@@ -687,14 +650,14 @@ void ControlledEngine::event_wait(ObjectId e, Loc loc) {
     while (!model::is_set(obj(e)));
     record(EventOp::acquired, e, loc);
   }
-  acquire_hb(obj(e));
+  detectors_.acquired(current_, e);
 }
 
 bool ControlledEngine::event_is_set(ObjectId e, Loc loc) {
   if (!begin(EventOp::is_set, e)) return false;
   record(EventOp::is_set, e, loc);
   if (!model::is_set(obj(e))) return false;
-  acquire_hb(obj(e));
+  detectors_.acquired(current_, e);
   return true;
 }
 
@@ -724,7 +687,7 @@ void ControlledEngine::condvar_wait(ObjectId cv, ObjectId m, Loc loc) {
   while (model::lock(obj(m), current_) == model::Lock::busy) block_on(m, loc);
   obj(m).recursion = depth;
   record(EventOp::acquired, m, loc);
-  acquire_lock(obj(m), m, loc);
+  acquire_lock(m, loc);
 }
 
 void ControlledEngine::condvar_notify(ObjectId cv, bool all, Loc loc) {
@@ -743,21 +706,18 @@ void ControlledEngine::barrier_arrive_and_wait(ObjectId b, Loc loc) {
   if (!begin(EventOp::arrive, b)) return;
   record(EventOp::arrive, b, loc);
   ObjectState& o = obj(b);
-  release_hb(o);
   const std::uint64_t phase = model::arrive(o);
+  detectors_.barrier_arrived(current_, b, phase);
   if (model::phase_done(o, phase)) {
-    // Every party acquires the phase's arrivals now, at its completion: a
-    // waiter that resumes later must not also acquire what a faster party
-    // released arriving at the next phase in between (that hid races between
-    // accesses of the same phase).
-    for (const int t : o.waiters) race_.acquire(t, sync_of(o));
     wake_all(o);
-    acquire_hb(o);
   } else {
     do block_on(b, loc);
     while (!model::phase_done(obj(b), phase));
     record(EventOp::acquired, b, loc);
   }
+  // Each party acquires its own phase's arrivals (happens_before.hpp: a
+  // faster party's arrival at the next phase goes to the other clock).
+  detectors_.barrier_passed(current_, b, phase);
 }
 
 void ControlledEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc loc) {
@@ -767,7 +727,7 @@ void ControlledEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, L
   ObjectState& o = obj(l);
   if (n > 0) {
     const std::int64_t left = o.count;
-    release_hb(o);
+    detectors_.released(current_, l);
     switch (model::count_down(o, n)) {
       case model::CountDown::below_zero:
         misuse(FindingKind::invariant_violation,
@@ -783,7 +743,7 @@ void ControlledEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, L
     while (!model::latch_open(obj(l)));
     record(EventOp::acquired, l, loc);
   }
-  acquire_hb(obj(l));
+  detectors_.acquired(current_, l);
 }
 
 bool ControlledEngine::once_begin(ObjectId o, Loc loc) {
@@ -793,8 +753,8 @@ bool ControlledEngine::once_begin(ObjectId o, Loc loc) {
     switch (model::once_begin(obj(o), current_)) {
       // An active execution starts after the previous one (that threw)
       // completed: C++ [thread.once.callonce] orders them, so it acquires too.
-      case model::Once::run: acquire_hb(obj(o)); return true;
-      case model::Once::done: acquire_hb(obj(o)); return false;
+      case model::Once::run: detectors_.acquired(current_, o); return true;
+      case model::Once::done: detectors_.acquired(current_, o); return false;
       case model::Once::self_deadlock:
         misuse(FindingKind::self_deadlock, model::once_reentered_message(thread_name(current_), object_name(o)), loc);
         abort_execution();
@@ -807,7 +767,7 @@ void ControlledEngine::once_end(ObjectId o, bool completed, Loc loc) {
   if (!begin(EventOp::once_end, o, false, true)) return;
   record(EventOp::once_end, o, loc);
   model::once_end(obj(o), completed);
-  release_hb(obj(o));
+  detectors_.released(current_, o);
   wake_all(obj(o));
 }
 
@@ -832,24 +792,7 @@ void ControlledEngine::shared_access_slow(ObjectId v, bool write, Loc loc) {
 inline void ControlledEngine::check_access(ObjectId v, bool write, Loc loc) {
   // An execution's trace stays far below 2^32 events (max_steps bounds it).
   const auto ev = static_cast<std::uint32_t>(record(write ? EventOp::write : EventOp::read, v, loc));
-  ObjectState& o = objects_[v];
-  const bool race = write ? race_.write(current_, o.var, ev) : race_.read(current_, o.var, ev);
-  if (race && !o.raced) [[unlikely]] report_race(o, v, race_.last_race());
-}
-
-void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetector::Race& race) {
-  o.raced = true;
-  // The rest of this execution schedules at Shared<T> accesses too, so the
-  // lost update a race allows is explored (the same place in a replay).
-  flags_.data_points = true;
-  auto access = [this](const RaceDetector::Access& a) {
-    return model::RaceAccess{a.thread, a.write, trace_[a.site].loc};
-  };
-  add_finding({FindingKind::data_race, model::data_race_message(object_name(v), access(race.later), access(race.earlier)),
-               {race.earlier.thread, race.later.thread},
-               {trace_[race.later.site].loc, trace_[race.earlier.site].loc},
-               {race.earlier.site, race.later.site},
-               {}});
+  (void)detectors_.access(current_, v, write, ev, host());
 }
 
 void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, MemoryOrder order, Loc loc) {
@@ -860,9 +803,8 @@ void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, MemoryOrder order,
   record(e, a, loc, static_cast<std::uint8_t>(order));
   // seq_cst whatever the order (MemoryOrder): every atomic operation both
   // acquires and releases.
-  ObjectState& o = obj(a);
-  acquire_hb(o);
-  release_hb(o);
+  detectors_.acquired(current_, a);
+  detectors_.released(current_, a);
 }
 
 void ControlledEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,
@@ -873,7 +815,7 @@ void ControlledEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*),
     while (still_equal(ctx)) block_on(a, loc);
     record(EventOp::acquired, a, loc);
   }
-  acquire_hb(obj(a));
+  detectors_.acquired(current_, a);
 }
 
 void ControlledEngine::atomic_notify(ObjectId a, bool, Loc loc) {
@@ -950,7 +892,7 @@ void ControlledEngine::report_deadlock() {
       [this](int t) {
         const ThreadState& s = threads_[static_cast<std::size_t>(t)];
         std::string holds;
-        for (const auto& h : s.held) holds += (holds.empty() ? "" : ", ") + object_name(h.mutex);
+        for (const auto& h : s.held) holds += (holds.empty() ? "" : ", ") + object_name(h.lock);
         return BlockedThread{holds, s.joining >= 0 ? "the end of " + thread_name(s.joining) : object_name(s.blocked_on),
                              s.blocked_loc};
       });

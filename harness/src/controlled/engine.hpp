@@ -20,11 +20,12 @@
 // Shared<T> accesses are recorded and race-checked but, by default, are not
 // scheduling points until a data race has been seen (Granularity below).
 //
-// Detectors run inline on the operations: happens-before races
-// (RaceDetector), lock-order inversions (LockOrderDetector), deadlock (no runnable
-// thread while some are blocked; the wait-for cycle is read off the owners),
-// and the exact misuse checks (self_deadlock, unlock_not_owner,
-// semaphore_overrelease), invariant checks, a step bound (livelock) and
+// Detectors observe what each operation did (detectors/detectors.hpp):
+// happens-before and data races (HappensBeforeObserver), lock-order
+// inversions (LockOrderObserver). The scheduler itself finds deadlock (no
+// runnable thread while some are blocked; the wait-for cycle is read off the
+// owners), the model the exact misuses (self_deadlock, unlock_not_owner,
+// semaphore_overrelease); and invariant checks, a step bound (livelock) and
 // escaping exceptions (crash).
 //
 // An execution that must stop (deadlock, misuse, crash, step bound) is
@@ -50,8 +51,9 @@
 
 #include "controlled/baton.hpp"
 #include "controlled/fiber_stacks.hpp"
+#include "detectors/detectors.hpp"
+#include "detectors/happens_before.hpp"
 #include "detectors/lock_order.hpp"
-#include "detectors/race_detector.hpp"
 #include "model/address_objects.hpp"
 #include "model/events.hpp"
 #include "model/finding.hpp"
@@ -135,7 +137,11 @@ struct ExecutionSnapshot;
 // Hash of a trace: what happened, in order (see ControlledEngine::trace_hash).
 std::uint64_t hash_trace(std::span<const TraceEntry> trace);
 
-class ControlledEngine final : public Runtime {
+// An access is named by its trace index (4 bytes; the thread, operation and
+// line are in the trace).
+using TraceSite = std::uint32_t;
+
+class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
  public:
   ControlledEngine(const ScenarioInfo& info, const Params& params, EngineOptions options = {});
   ~ControlledEngine() override;
@@ -159,7 +165,7 @@ class ControlledEngine final : public Runtime {
   // them on at the same place in a replay).
   bool data_points() const { return start_data_points_; }
   void set_race_seen(bool seen) { race_seen_ = seen; }
-  std::string object_name(ObjectId id) const;
+  std::string object_name(ObjectId id) const override;
   // The scenario's fixed thread count; threads_started(): of the last (or
   // current) execution, run-time ones included.
   int threads() const { return n_; }
@@ -234,24 +240,14 @@ class ControlledEngine final : public Runtime {
     std::uint64_t blocked_event = 0;  // trace index of its latest `blocked`
     bool notified = false;        // condvar: a notify picked this waiter
     bool joined = false;          // somebody joined it (a second join is a misuse)
-    struct Held {
-      ObjectId mutex;
-      bool shared = false;        // an rwlock's read lock (in the padding: 24 bytes)
-      Loc loc;                    // where it was locked
-    };
-    std::vector<Held> held;       // locks held, in acquisition order
+    std::vector<HeldLock> held;   // locks held, in acquisition order
     std::vector<int> joiners;     // threads blocked joining this one
     std::unique_ptr<ThreadBody> body;  // a thread started at run time
   };
-  // The model's state plus what this engine keeps per object.
+  // The model's state plus what this engine keeps per object (the
+  // detectors keep their own).
   struct ObjectState : model::ObjectState {
     std::vector<int> waiters;     // threads blocked on it (condvars: model queue instead)
-    std::uint64_t ordered_after = 0;  // bit j: lock-order edge object j → this (j < 64) noted
-    int sync = -1;                // race-detector clock, made on first use
-    int read_sync = -1;           // rwlock: what readers' unlocks release (only writers acquire it)
-    int var = -1;                 // race-detector variable
-    int node = -1;                // lock-order graph node, made on first nesting
-    bool raced = false;           // one race report per variable and execution
   };
 
   static void fiber_entry(Transfer t);
@@ -365,42 +361,36 @@ class ControlledEngine final : public Runtime {
   ThreadState& me() { return threads_[static_cast<std::size_t>(current_)]; }
   ObjectState& obj(ObjectId id) { return objects_[id]; }
 
-  // Detectors and their findings.
+  // Findings: every one goes through add_finding (deduplicated per
+  // execution); a data race also makes the rest of the execution's Shared<T>
+  // accesses scheduling points (Granularity).
   void add_finding(RawFinding f);
+  // DetectorHost: what the observers need of this engine (called through
+  // the base, on finding paths only).
+  DetectorHost<TraceSite>& host() { return *this; }
+  void report(RawFinding f) override { add_finding(std::move(f)); }
+  Loc site_loc(TraceSite site) const override { return trace_[site].loc; }
+  bool site_event(TraceSite site, std::uint64_t& event) const override {
+    event = site;
+    return true;
+  }
+  bool last_event(std::uint64_t& event) const override {
+    event = last_event();
+    return true;
+  }
   // A misuse at the operation just recorded: one finding for the running
   // thread at `loc` (and `also`, e.g. where a lock was first taken).
   void misuse(report::FindingKind kind, std::string message, Loc loc, const Loc* also = nullptr);
-  [[gnu::always_inline]] void acquire_lock(ObjectState& o, ObjectId m, Loc loc, bool shared = false);
+  [[gnu::always_inline]] void acquire_lock(ObjectId m, Loc loc, bool shared = false);
   [[gnu::always_inline]] void release_lock(ObjectState& o, ObjectId m, bool shared = false);
   void drop_held(ObjectId m, bool shared);
   bool holds_shared(ObjectId l) const;
   Loc first_locked(ObjectId m, Loc otherwise) const;
-  // Lock order is noted when the lock is requested, so a run that deadlocks
-  // on these two locks still reports the inversion.
-  // Requests whose every held→m edge is already in this execution's graph
-  // change nothing and are skipped here (ObjectState::ordered_after).
-  void note_lock_order(ObjectId m, Loc loc) {
+  [[gnu::always_inline]] void note_lock_order(ObjectId m, Loc loc) {
     const auto& held = me().held;
-    if (held.empty()) return;
-    for (const auto& h : held)
-      if (h.mutex >= 64 || ((objects_[m].ordered_after >> h.mutex) & 1) == 0) return note_nested_lock(m, loc);
+    if (!held.empty()) detectors_.lock_requested(current_, m, loc, std::span<const HeldLock>(held), host());
   }
-  void note_nested_lock(ObjectId m, Loc loc);
-  std::string node_name(int lock_node) const;
-  // The race detector names an access by its trace index.
-  using RaceDetector = BasicRaceDetector<std::uint32_t>;
-  void report_race(ObjectState& o, ObjectId v, const RaceDetector::Race& race);
   [[noreturn]] void report_deadlock();
-  int sync_of(ObjectState& o) {
-    if (o.sync < 0) [[unlikely]] o.sync = race_.add_sync();
-    return o.sync;
-  }
-  [[gnu::always_inline]] void acquire_hb(ObjectState& o) { race_.acquire(current_, sync_of(o)); }
-  [[gnu::always_inline]] void release_hb(ObjectState& o) { race_.release(current_, sync_of(o)); }
-  int node_of(ObjectState& o) {
-    if (o.node < 0) o.node = lock_order_.add_lock();
-    return o.node;
-  }
   std::string thread_name(int t) const;
   // Makes thread `index`'s fiber, state and clocks (fixed threads at the
   // start of an execution, the rest when spawned).
@@ -427,8 +417,7 @@ class ControlledEngine final : public Runtime {
   std::size_t trace_cap_ = 0;      // trace_.size(), kept at hand
   std::vector<std::uint32_t> schedule_;  // storage, as trace_
   std::size_t schedule_len_ = 0;
-  RaceDetector race_;
-  LockOrderDetector lock_order_;
+  DetectorSet<HappensBeforeObserver<TraceSite>, LockOrderObserver> detectors_;
   ExecutionResult result_;
   Scenario* scenario_ = nullptr;
   std::unique_ptr<Scenario> owned_scenario_;  // when the info has no `construct`

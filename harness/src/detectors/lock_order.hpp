@@ -15,12 +15,16 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "detectors/detectors.hpp"
 #include "detectors/graph_cycles.hpp"
 #include "source_path.hpp"
 #include "tangle/detail/runtime.hpp"
+#include "model/finding.hpp"
 #include "tangle/report/model.hpp"
 
 namespace tangle::detail {
@@ -91,6 +95,71 @@ class LockOrderDetector {
   };
   GraphCycles graph_;
   std::vector<Edge> edges_;
+};
+
+// The lock-order observer (detectors.hpp): an execution's lock-order graph
+// over its locks, nodes made on a lock's first nesting. Requests whose every
+// held→requested edge is already in the graph change nothing and cost one
+// bit test per held lock (PerObject::ordered_after, for the first 64 ids).
+class LockOrderObserver {
+ public:
+  void reset() {
+    detector_.reset();
+    objects_.clear();
+    node_objects_.clear();
+  }
+  void object_created(ObjectId id, ObjectKind) {
+    if (id >= objects_.size()) objects_.resize(id + 1);
+    objects_[id] = {};
+  }
+  // Lock order is noted when a lock is requested, so an execution that
+  // deadlocks on these two locks still reports the inversion.
+  template <class Host>
+  [[gnu::always_inline]] void lock_requested(int t, ObjectId l, Loc loc, std::span<const HeldLock> held, Host& host) {
+    for (const HeldLock& h : held)
+      if (h.lock >= 64 || ((objects_[l].ordered_after >> h.lock) & 1) == 0) return note_nested(t, l, loc, held, host);
+  }
+
+ private:
+  struct PerObject {
+    std::uint64_t ordered_after = 0;  // bit j: the edge j → this object is in the graph
+    int node = -1;                    // graph node, made on first nesting
+  };
+  int node_of(ObjectId id) {
+    PerObject& o = objects_[id];
+    if (o.node < 0) {
+      o.node = detector_.add_lock();
+      node_objects_.push_back(id);  // nodes are dense, in creation order
+    }
+    return o.node;
+  }
+  template <class Host>
+  [[gnu::noinline]] void note_nested(int t, ObjectId l, Loc loc, std::span<const HeldLock> held, Host& host) {
+    // Held locks' nodes first: a node's initial rank is its creation order,
+    // so the usual held→requested edge then agrees with the order and costs
+    // no Pearce–Kelly reordering.
+    for (const HeldLock& h : held) node_of(h.lock);
+    const int to = node_of(l);
+    detector_.on_request(
+        t, to, loc, held.size(),
+        [&](std::size_t i) { return std::pair{objects_[held[i].lock].node, held[i].loc}; },
+        [&](int node) { return host.object_name(node_objects_[static_cast<std::size_t>(node)]); },
+        [&](LockOrderDetector::Inversion&& inv) {
+          RawFinding f{report::FindingKind::lock_order_inversion, std::move(inv.message), std::move(inv.threads),
+                       std::move(inv.locs), {}, std::move(inv.cycle)};
+          std::uint64_t event = 0;
+          if (host.last_event(event)) f.events.push_back(event);
+          host.report(std::move(f));
+        });
+    // Only edges now in the graph: a refused one (a cycle) must be looked at
+    // again when another request closes it from elsewhere.
+    for (const HeldLock& h : held)
+      if (h.lock < 64 && detector_.has_edge(objects_[h.lock].node, to)) objects_[l].ordered_after |= 1ULL << h.lock;
+  }
+
+  LockOrderDetector detector_;
+  std::vector<PerObject> objects_;
+  std::vector<ObjectId> node_objects_;  // graph node -> object
 };
 
 }  // namespace tangle::detail

@@ -41,8 +41,8 @@ struct StressEngine::Worker {
   bool notified = false;          // condvar: a notify picked this waiter
   bool joined = false;            // spawned: somebody joined (or is joining) it
   std::uint64_t wait_seq = 0;     // mutex waiters: who is woken first
-  std::vector<Held> held;         // locks held, in acquisition order
-  int pending_sync = -1;          // deferred acquire of an atomic's clock
+  std::vector<HeldLock> held;     // locks held, in acquisition order
+  ObjectId pending_acquire = kNone;  // deferred acquire of an atomic's release
   std::unique_ptr<ThreadBody> body;  // spawned threads: what they run
   std::thread os;                 // the OS thread (joined by run())
   std::condition_variable cv;
@@ -63,7 +63,7 @@ struct StressEngine::Worker {
     join_target = -1;
     notified = joined = false;
     held.clear();
-    pending_sync = -1;
+    pending_acquire = kNone;
     ops.store(0, std::memory_order_relaxed);
     last_file.store(nullptr, std::memory_order_relaxed);
     last_line.store(0, std::memory_order_relaxed);
@@ -116,8 +116,8 @@ const StressExecution& StressEngine::run(std::uint64_t seed) {
     for (Worker* w : workers_)
       if (w->os.joinable()) w->os.join();  // a previous execution's (already finished)
     objects_.clear();
-    race_.reset(n_);
-    lock_order_.reset();
+    detectors_.reset();
+    for (int i = 0; i < n_; ++i) detectors_.thread_started(i, -1);
     result_ = {};
     spawned_.clear();
     workers_.clear();
@@ -446,14 +446,9 @@ void StressEngine::abort_execution(Lock&) {
 }
 
 void StressEngine::apply_pending(Worker& w) {
-  if (w.pending_sync < 0) return;
-  race_.acquire(w.index, w.pending_sync);
-  w.pending_sync = -1;
-}
-
-int StressEngine::sync_of(Object& o, int which) {
-  if (o.sync[which] < 0) o.sync[which] = race_.add_sync();
-  return o.sync[which];
+  if (w.pending_acquire == kNone) return;
+  detectors_.acquired(w.index, w.pending_acquire);
+  w.pending_acquire = kNone;
 }
 
 // ---------------------------------------------------------------------------
@@ -464,10 +459,10 @@ ObjectId StressEngine::create_object(ObjectKind kind, const char* name, std::int
   Lock lk(mu_);
   Object o;
   o.state = model::make_object(kind, name, initial, limit);
-  if (kind == ObjectKind::shared) o.var = race_.add_variable();
-  if (model::is_lock(kind)) o.node = lock_order_.add_lock();
   objects_.push_back(std::move(o));
-  return static_cast<ObjectId>(objects_.size() - 1);
+  const auto id = static_cast<ObjectId>(objects_.size() - 1);
+  detectors_.object_created(id, kind);
+  return id;
 }
 
 std::string StressEngine::object_name(ObjectId id) const {
@@ -504,9 +499,7 @@ int StressEngine::spawn_thread(ThreadBody* body, Loc loc) {
   c.index = static_cast<int>(workers_.size());
   c.reset(rng_.next(), gap_, rng_.below(2) == 0);
   c.body = std::move(owned);
-  const int clock = race_.add_thread();
-  (void)clock;  // == c.index: both count every thread of the execution
-  race_.fork(parent->index, c.index);
+  detectors_.thread_started(c.index, parent->index);
   workers_.push_back(&c);
   spawned_.push_back(std::move(child));
   ++live_;
@@ -544,7 +537,7 @@ void StressEngine::join_thread(int thread, Loc loc, bool in_destructor) {
   while (t.status != Status::finished)
     if (!block_on(lk, *w, kNone, loc, in_destructor)) break;
   w->join_target = -1;
-  if (t.status == Status::finished) race_.join(w->index, thread);
+  if (t.status == Status::finished) detectors_.thread_joined(w->index, thread);
 }
 
 // ---------------------------------------------------------------------------
@@ -553,10 +546,8 @@ void StressEngine::join_thread(int thread, Loc loc, bool in_destructor) {
 // into the clock of its side.
 
 void StressEngine::on_locked(Worker& w, ObjectId l, Loc loc, bool shared) {
-  Object& o = objects_[l];
-  w.held.push_back({l, loc, shared});
-  race_.acquire(w.index, sync_of(o, 0));
-  if (o.state.kind == ObjectKind::rwlock && !shared) race_.acquire(w.index, sync_of(o, 1));
+  w.held.push_back({l, shared, loc});
+  detectors_.lock_acquired(w.index, l, shared);
 }
 
 void StressEngine::on_unlocked(Worker& w, ObjectId l, bool shared) {
@@ -566,19 +557,19 @@ void StressEngine::on_unlocked(Worker& w, ObjectId l, bool shared) {
       w.held.erase(w.held.begin() + static_cast<std::ptrdiff_t>(i));
       break;
     }
-  race_.release(w.index, sync_of(o, shared ? 1 : 0));
+  detectors_.lock_released(w.index, l, shared);
   // A rwlock's waiters may be many readers: all of them re-check.
   if (o.state.kind == ObjectKind::rwlock) wake_all(l);
   else wake_one_waiter(l);
 }
 
 bool StressEngine::holds_shared(const Worker& w, ObjectId l) const {
-  return std::any_of(w.held.begin(), w.held.end(), [l](const Held& h) { return h.lock == l && h.shared; });
+  return std::any_of(w.held.begin(), w.held.end(), [l](const HeldLock& h) { return h.lock == l && h.shared; });
 }
 
 void StressEngine::self_deadlock(Lock& lk, Worker& w, ObjectId l, Loc loc) {
   Loc first = loc;
-  for (const Held& h : w.held)
+  for (const HeldLock& h : w.held)
     if (h.lock == l) first = h.loc;
   add_finding(FindingKind::self_deadlock, model::self_deadlock_message(thread_name(w.index), object_name(l), first),
               {w.index}, {loc, first});
@@ -679,26 +670,7 @@ void StressEngine::rwlock_unlock(ObjectId l, bool shared, Loc loc) {
 }
 
 void StressEngine::note_lock_order(Worker& w, ObjectId m, Loc loc) {
-  if (w.held.empty()) return;
-  lock_order_.on_request(
-      w.index, objects_[m].node, loc, w.held.size(),
-      [&](std::size_t i) { return std::pair{objects_[w.held[i].lock].node, w.held[i].loc}; },
-      [this](int node) { return node_name(node); },
-      [this](LockOrderDetector::Inversion&& inv) {
-        RawFinding f;
-        f.kind = FindingKind::lock_order_inversion;
-        f.message = std::move(inv.message);
-        f.threads = std::move(inv.threads);
-        f.locs = std::move(inv.locs);
-        f.cycle = std::move(inv.cycle);
-        add_finding(std::move(f));
-      });
-}
-
-std::string StressEngine::node_name(int node) const {
-  for (ObjectId id = 0; id < objects_.size(); ++id)
-    if (objects_[id].node == node) return object_name(id);
-  return "?";
+  if (!w.held.empty()) detectors_.lock_requested(w.index, m, loc, std::span<const HeldLock>(w.held), host());
 }
 
 // ---------------------------------------------------------------------------
@@ -710,7 +682,7 @@ void StressEngine::semaphore_acquire(ObjectId s, Loc loc) {
   Lock lk(mu_);
   apply_pending(*w);
   while (!model::try_acquire(state(s))) block_on(lk, *w, s, loc);
-  race_.acquire(w->index, sync_of(objects_[s]));
+  detectors_.acquired(w->index, s);
 }
 
 bool StressEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
@@ -719,7 +691,7 @@ bool StressEngine::semaphore_try_acquire(ObjectId s, Loc loc) {
   Lock lk(mu_);
   apply_pending(*w);
   if (!model::try_acquire(state(s))) return false;
-  race_.acquire(w->index, sync_of(objects_[s]));
+  detectors_.acquired(w->index, s);
   return true;
 }
 
@@ -736,7 +708,7 @@ void StressEngine::semaphore_release(ObjectId s, std::int64_t n, Loc loc) {
     start_abort();  // no throw: release often runs in a destructor
     return;
   }
-  race_.release(w->index, sync_of(objects_[s]));
+  detectors_.released(w->index, s);
   wake_all(s);
 }
 
@@ -746,7 +718,7 @@ void StressEngine::event_set(ObjectId e, Loc loc) {
   Lock lk(mu_);
   apply_pending(*w);
   model::set(state(e));
-  race_.release(w->index, sync_of(objects_[e]));
+  detectors_.released(w->index, e);
   wake_all(e);
 }
 
@@ -764,7 +736,7 @@ void StressEngine::event_wait(ObjectId e, Loc loc) {
   Lock lk(mu_);
   apply_pending(*w);
   while (!model::is_set(state(e))) block_on(lk, *w, e, loc);
-  race_.acquire(w->index, sync_of(objects_[e]));
+  detectors_.acquired(w->index, e);
 }
 
 bool StressEngine::event_is_set(ObjectId e, Loc loc) {
@@ -773,7 +745,7 @@ bool StressEngine::event_is_set(ObjectId e, Loc loc) {
   Lock lk(mu_);
   apply_pending(*w);
   if (!model::is_set(state(e))) return false;
-  race_.acquire(w->index, sync_of(objects_[e]));
+  detectors_.acquired(w->index, e);
   return true;
 }
 
@@ -832,12 +804,10 @@ void StressEngine::barrier_arrive_and_wait(ObjectId b, Loc loc) {
   // before every waiter of p left p + 1, so each phase's clock holds exactly
   // the arrivals before it.
   const std::uint64_t phase = model::arrive(state(b));
-  Object& o = objects_[b];
-  const int clock = sync_of(o, static_cast<int>(phase % 2));
-  race_.release(w->index, clock);
+  detectors_.barrier_arrived(w->index, b, phase);
   if (model::phase_done(state(b), phase)) wake_all(b);
   while (!model::phase_done(state(b), phase)) block_on(lk, *w, b, loc);
-  race_.acquire(w->index, clock);
+  detectors_.barrier_passed(w->index, b, phase);
 }
 
 void StressEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc loc) {
@@ -849,7 +819,7 @@ void StressEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc l
   if (n > 0) {
     const std::int64_t left = o.count;
     const model::CountDown r = model::count_down(o, n);
-    race_.release(w->index, sync_of(objects_[l]));
+    detectors_.released(w->index, l);
     // Below zero is undefined behaviour in C++: reported, and the latch is
     // open (the model leaves it at zero), so the execution goes on.
     if (r == model::CountDown::below_zero)
@@ -859,7 +829,7 @@ void StressEngine::latch_count_down(ObjectId l, std::int64_t n, bool wait, Loc l
   }
   if (!wait) return;
   while (!model::latch_open(state(l))) block_on(lk, *w, l, loc);
-  race_.acquire(w->index, sync_of(objects_[l]));
+  detectors_.acquired(w->index, l);
 }
 
 bool StressEngine::once_begin(ObjectId o, Loc loc) {
@@ -869,8 +839,10 @@ bool StressEngine::once_begin(ObjectId o, Loc loc) {
   apply_pending(*w);
   for (;;) {
     switch (model::once_begin(state(o), w->index)) {
-      case model::Once::run: return true;
-      case model::Once::done: race_.acquire(w->index, sync_of(objects_[o])); return false;
+      // An active execution starts after the previous one (that threw)
+      // completed: C++ [thread.once.callonce] orders them, so it acquires too.
+      case model::Once::run: detectors_.acquired(w->index, o); return true;
+      case model::Once::done: detectors_.acquired(w->index, o); return false;
       case model::Once::self_deadlock:
         add_finding(FindingKind::self_deadlock, model::once_reentered_message(thread_name(w->index), object_name(o)),
                     {w->index}, {loc});
@@ -886,7 +858,7 @@ void StressEngine::once_end(ObjectId o, bool completed, Loc loc) {
   Lock lk(mu_);
   apply_pending(*w);
   model::once_end(state(o), completed);
-  if (completed) race_.release(w->index, sync_of(objects_[o]));
+  detectors_.released(w->index, o);
   wake_all(o);  // done: all go on; threw: one of them runs it
 }
 
@@ -898,14 +870,7 @@ void StressEngine::shared_access(ObjectId v, bool write, Loc loc) {
   if (w == nullptr || !options_.race_detection) return;
   Lock lk(mu_);
   apply_pending(*w);
-  Object& o = objects_[v];
-  const bool raced = write ? race_.write(w->index, o.var, loc) : race_.read(w->index, o.var, loc);
-  if (!raced || o.raced) return;
-  o.raced = true;
-  const auto* race = &race_.last_race();
-  auto access = [](const auto& a) { return model::RaceAccess{a.thread, a.write, a.site}; };
-  add_finding(FindingKind::data_race, model::data_race_message(object_name(v), access(race->later), access(race->earlier)),
-              {race->earlier.thread, race->later.thread}, {race->later.site, race->earlier.site});
+  (void)detectors_.access(w->index, v, write, loc, host());
 }
 
 // Every order gets seq_cst semantics (runtime.hpp's MemoryOrder): the order
@@ -918,9 +883,8 @@ void StressEngine::atomic_access(ObjectId a, AtomicOp op, MemoryOrder, Loc loc) 
   apply_pending(*w);
   // seq_cst: the release half now (before the access), the acquire half at
   // the thread's next operation (after the access; see the header).
-  const int s = sync_of(objects_[a]);
-  race_.release(w->index, s);
-  w->pending_sync = s;
+  detectors_.released(w->index, a);
+  w->pending_acquire = a;
 }
 
 void StressEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx, Loc loc) {
@@ -931,7 +895,7 @@ void StressEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), con
   // The value is stored outside mu_, but the notify that follows a store
   // takes mu_: checking under mu_ cannot miss it.
   while (still_equal(ctx)) block_on(lk, *w, a, loc);
-  race_.acquire(w->index, sync_of(objects_[a]));
+  detectors_.acquired(w->index, a);
 }
 
 void StressEngine::atomic_notify(ObjectId a, bool, Loc loc) {
@@ -1001,7 +965,7 @@ std::string StressEngine::wanted_name(const Worker& w) const {
 
 std::string StressEngine::held_names(const Worker& w) const {
   std::string holds;
-  for (const Held& h : w.held) holds += (holds.empty() ? "" : ", ") + object_name(h.lock);
+  for (const HeldLock& h : w.held) holds += (holds.empty() ? "" : ", ") + object_name(h.lock);
   return holds;
 }
 

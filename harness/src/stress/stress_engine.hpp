@@ -13,12 +13,12 @@
 //   - self_deadlock, unlock_not_owner, semaphore_overrelease, a latch counted
 //     below zero, a bad join: checked at the operation by the model
 //     (model/primitives.hpp), worded by model/misuse.hpp;
-//   - lock_order_inversion: LockOrderDetector (Pearce–Kelly) per execution;
+//   - lock_order_inversion: LockOrderObserver (Pearce–Kelly) per execution;
 //   - deadlock: checked whenever a thread blocks or finishes — a wait-for
 //     cycle through lock owners and joined threads, or every live thread blocked in a tangle
 //     primitive (nobody is left to wake them). Found at once, no timeout;
-//   - data_race (option): RaceDetector vector clocks, with the happens-before
-//     edges of the primitives taken under `mu_`. Atomic<T> accesses happen
+//   - data_race (option): HappensBeforeObserver's vector clocks, with the
+//     happens-before edges of the primitives taken under `mu_`. Atomic<T> accesses happen
 //     after atomic_access returns, so their acquire half is applied at the
 //     thread's next operation (a deferred acquire: never a false race, may
 //     hide a race that follows a later release of the same atomic);
@@ -74,8 +74,9 @@
 #include <thread>
 #include <vector>
 
+#include "detectors/detectors.hpp"
+#include "detectors/happens_before.hpp"
 #include "detectors/lock_order.hpp"
-#include "detectors/race_detector.hpp"
 #include "model/address_objects.hpp"
 #include "model/finding.hpp"
 #include "model/primitives.hpp"
@@ -103,7 +104,7 @@ struct StressExecution {
   bool unjoinable = false;
 };
 
-class StressEngine final : public Runtime {
+class StressEngine final : public Runtime, private DetectorHost<Loc> {
  public:
   StressEngine(const ScenarioInfo& info, const Params& params, StressEngineOptions options = {});
   ~StressEngine() override;
@@ -169,23 +170,9 @@ class StressEngine final : public Runtime {
 
  private:
   enum class Status : std::uint8_t { running, blocked, finished };
-  // One object: the model's state, and this engine's detector data beside it.
+  // One object: the model's state (the detectors keep their own).
   struct Object {
     model::ObjectState state;
-    // Race-detector clocks, made on first use. sync[0]: what the object's
-    // releases publish (a mutex's unlocks, a rwlock's write unlocks, a
-    // barrier's even phases); sync[1]: a rwlock's read unlocks (acquired by
-    // writers only, TSan's read clock: readers do not synchronise with each
-    // other), a barrier's odd phases.
-    int sync[2] = {-1, -1};
-    int var = -1;       // race-detector variable (Shared<T>)
-    int node = -1;      // lock-order graph node (mutexes, rwlocks)
-    bool raced = false; // one race report per variable and execution
-  };
-  struct Held {
-    ObjectId lock;
-    Loc loc;
-    bool shared;  // a rwlock's read lock
   };
   using Lock = std::unique_lock<std::mutex>;
 
@@ -201,7 +188,6 @@ class StressEngine final : public Runtime {
   [[noreturn]] void abort_execution(Lock& lk);
   void start_abort();
   void apply_pending(Worker& w);
-  int sync_of(Object& o, int which = 0);
   model::ObjectState& state(ObjectId id) { return objects_[id].state; }
 
   void on_locked(Worker& w, ObjectId l, Loc loc, bool shared);
@@ -210,7 +196,6 @@ class StressEngine final : public Runtime {
   [[noreturn]] void self_deadlock(Lock& lk, Worker& w, ObjectId l, Loc loc);
   void not_owner(Worker& w, ObjectId l, Loc loc, bool shared);
   void note_lock_order(Worker& w, ObjectId m, Loc loc);
-  std::string node_name(int lock_node) const;
   int waits_for(int t) const;
   bool deadlocked(int from) const;
   void report_deadlock();
@@ -218,7 +203,13 @@ class StressEngine final : public Runtime {
   void add_finding(RawFinding f);
   void add_finding(report::FindingKind kind, std::string message, std::vector<int> threads,
                    std::vector<Loc> locs);
-  std::string object_name(ObjectId id) const;
+  std::string object_name(ObjectId id) const override;
+  // DetectorHost: an access is named by its source line; no trace.
+  DetectorHost<Loc>& host() { return *this; }
+  void report(RawFinding f) override { add_finding(std::move(f)); }
+  Loc site_loc(Loc site) const override { return site; }
+  bool site_event(Loc, std::uint64_t&) const override { return false; }
+  bool last_event(std::uint64_t&) const override { return false; }
   std::string wanted_name(const Worker& w) const;
   std::string held_names(const Worker& w) const;
   static std::string thread_name(int t);
@@ -238,8 +229,7 @@ class StressEngine final : public Runtime {
   std::vector<Worker*> workers_;                 // by index: fixed_, then spawned_
   std::vector<std::unique_ptr<Worker>> spawned_; // this execution's run-time threads
   std::vector<Object> objects_;
-  BasicRaceDetector<Loc> race_;  // an access is named by its source line
-  LockOrderDetector lock_order_;
+  DetectorSet<HappensBeforeObserver<Loc>, LockOrderObserver> detectors_;
   StressExecution result_;
   Rng rng_;                     // choose() and spawned threads' perturbation seeds
   std::uint32_t gap_ = 1;       // the execution's perturbation profile

@@ -1,0 +1,129 @@
+// Detectors as observers of what operations mean, on every engine.
+//
+// An engine performs an operation with the model's semantics
+// (model/primitives.hpp: proceed, block, misuse), then tells its detectors
+// what happened, in the order it happened in the execution, by the hooks
+// below. A detector is one class that implements the hooks it needs; the
+// set calls each observer that has a hook (a `requires` test at compile
+// time, so a hook nobody implements costs nothing and every call inlines).
+// Adding a detector is adding one observer class and naming it in the
+// engine's DetectorSet<…>.
+//
+// The hooks (t: the thread performing the operation; o, l, v: object ids,
+// dense per execution; every hook of one execution on one engine comes from
+// one thread at a time — the controlled engine's running fiber, or the
+// stress engine's threads under its mutex):
+//   reset()                               a new execution
+//   object_created(o, kind)               ids are dense: o is the next id
+//   thread_started(child, parent)         parent -1: a fixed thread at the start
+//   thread_joined(joiner, joined)         the joined thread had finished
+//   lock_requested(t, l, loc, held, host) before t may block on l; held: t's locks
+//   lock_acquired(t, l, shared)           t holds l (shared: a reader's lock)
+//   lock_released(t, l, shared)
+//   acquired(t, o)                        a completed wait, a successful take
+//                                         (semaphore, event, latch, once, atomic)
+//   released(t, o)                        a post, set, count-down, once end, atomic store
+//   barrier_arrived(t, b, phase), barrier_passed(t, b, phase)
+//   access(t, v, write, site, host)       a plain access; true: a new finding
+// Observers report findings through the DetectorHost (names, sites, the
+// engine's finding list), called on finding paths only.
+//
+// Deadlock is not an observer: "no thread can run" is the scheduler's state
+// (controlled) or its watchdog's (stress); both describe it with
+// detectors/deadlock.hpp.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <tuple>
+
+#include "model/finding.hpp"
+#include "tangle/detail/runtime.hpp"
+
+namespace tangle::detail {
+
+// A lock a thread holds, in acquisition order.
+struct HeldLock {
+  ObjectId lock = 0;
+  bool shared = false;  // a readers-writer lock's read side
+  Loc loc;              // where it was locked
+};
+
+// What observers need of their engine. `Site` names an access: the
+// controlled engine's trace index, the stress engine's source line.
+template <class Site>
+class DetectorHost {
+ public:
+  virtual void report(RawFinding f) = 0;
+  virtual std::string object_name(ObjectId id) const = 0;
+  virtual Loc site_loc(Site site) const = 0;
+  // The trace index of an access, and of the operation in progress, where
+  // the engine keeps a trace.
+  virtual bool site_event(Site site, std::uint64_t& event) const = 0;
+  virtual bool last_event(std::uint64_t& event) const = 0;
+
+ protected:
+  ~DetectorHost() = default;
+};
+
+template <class... Observers>
+class DetectorSet {
+ public:
+  void reset() {
+    each([&](auto& o) { if constexpr (requires { o.reset(); }) o.reset(); });
+  }
+  void object_created(ObjectId id, ObjectKind kind) {
+    each([&](auto& o) { if constexpr (requires { o.object_created(id, kind); }) o.object_created(id, kind); });
+  }
+  void thread_started(int child, int parent) {
+    each([&](auto& o) { if constexpr (requires { o.thread_started(child, parent); }) o.thread_started(child, parent); });
+  }
+  void thread_joined(int joiner, int joined) {
+    each([&](auto& o) { if constexpr (requires { o.thread_joined(joiner, joined); }) o.thread_joined(joiner, joined); });
+  }
+  template <class Host>
+  void lock_requested(int t, ObjectId l, Loc loc, std::span<const HeldLock> held, Host& host) {
+    each([&](auto& o) {
+      if constexpr (requires { o.lock_requested(t, l, loc, held, host); }) o.lock_requested(t, l, loc, held, host);
+    });
+  }
+  [[gnu::always_inline]] void lock_acquired(int t, ObjectId l, bool shared) {
+    each([&](auto& o) { if constexpr (requires { o.lock_acquired(t, l, shared); }) o.lock_acquired(t, l, shared); });
+  }
+  [[gnu::always_inline]] void lock_released(int t, ObjectId l, bool shared) {
+    each([&](auto& o) { if constexpr (requires { o.lock_released(t, l, shared); }) o.lock_released(t, l, shared); });
+  }
+  [[gnu::always_inline]] void acquired(int t, ObjectId id) {
+    each([&](auto& o) { if constexpr (requires { o.acquired(t, id); }) o.acquired(t, id); });
+  }
+  [[gnu::always_inline]] void released(int t, ObjectId id) {
+    each([&](auto& o) { if constexpr (requires { o.released(t, id); }) o.released(t, id); });
+  }
+  void barrier_arrived(int t, ObjectId b, std::uint64_t phase) {
+    each([&](auto& o) { if constexpr (requires { o.barrier_arrived(t, b, phase); }) o.barrier_arrived(t, b, phase); });
+  }
+  void barrier_passed(int t, ObjectId b, std::uint64_t phase) {
+    each([&](auto& o) { if constexpr (requires { o.barrier_passed(t, b, phase); }) o.barrier_passed(t, b, phase); });
+  }
+  template <class Site, class Host>
+  [[gnu::always_inline]] bool access(int t, ObjectId v, bool write, Site site, Host& host) {
+    bool found = false;
+    each([&](auto& o) {
+      if constexpr (requires { o.access(t, v, write, site, host); }) found |= o.access(t, v, write, site, host);
+    });
+    return found;
+  }
+
+  template <class Observer>
+  Observer& get() { return std::get<Observer>(observers_); }
+
+ private:
+  template <class F>
+  [[gnu::always_inline]] void each(F&& f) {
+    std::apply([&](auto&... o) { (f(o), ...); }, observers_);
+  }
+  std::tuple<Observers...> observers_;
+};
+
+}  // namespace tangle::detail

@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev   # toolchains; clang + TSan runtime
   libgtest-dev libgmock-dev libbenchmark-dev       # tests and benchmarks
   libboost-context-dev                             # fibers of the controlled engine
+  libdw-dev pkg-config                             # program counters to file:line (elfutils)
   libcli11-dev nlohmann-json3-dev libfmt-dev       # CLI, JSON, formatting
   relacy-dev                                       # the reference model checker
   chromium fonts-dejavu-core                       # renders the HTML report in tests

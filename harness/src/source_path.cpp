@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "symbolize.hpp"
+
 namespace tangle::detail {
 
 std::string relative_source_path(const char* file) {
@@ -14,6 +16,7 @@ std::string relative_source_path(const char* file) {
 }
 
 std::string location_string(const tangle::Loc& loc) {
+  if (loc.is_pc()) return symbolize(loc.pc());
   return relative_source_path(loc.file_name()) + ":" + std::to_string(loc.line());
 }
 

@@ -1,6 +1,6 @@
 // Source locations as the reports print them: "dir/file.cpp:LINE", relative
 // to the source root the build was configured with (TANGLE_SOURCE_ROOT) when
-// the file lies under it.
+// the file lies under it; a program counter is symbolized (symbolize.hpp).
 #pragma once
 
 #include "tangle/detail/runtime.hpp"

@@ -51,24 +51,52 @@ class Shared {
   }
 
   // Compound assignment: update() by another name. An operator cannot take
-  // the caller's line (no defaulted argument), so findings name this
-  // header's line for these; update(f) names the caller's.
+  // the caller's line as a defaulted argument, so it records its return
+  // address (hence noinline: inlined, it would be its caller's caller's),
+  // symbolized to the caller's file:line when a finding names it — given
+  // line tables (-g or -g1), else function+offset.
   template <class U>
-  T operator+=(const U& v) { return update([&](T& x) { x += v; }); }
+  [[gnu::noinline]] T operator+=(const U& v) {
+    return update([&](T& x) { x += v; }, Loc::from_pc(__builtin_return_address(0)));
+  }
   template <class U>
-  T operator-=(const U& v) { return update([&](T& x) { x -= v; }); }
+  [[gnu::noinline]] T operator-=(const U& v) {
+    return update([&](T& x) { x -= v; }, Loc::from_pc(__builtin_return_address(0)));
+  }
   template <class U>
-  T operator*=(const U& v) { return update([&](T& x) { x *= v; }); }
+  [[gnu::noinline]] T operator*=(const U& v) {
+    return update([&](T& x) { x *= v; }, Loc::from_pc(__builtin_return_address(0)));
+  }
   template <class U>
-  T operator|=(const U& v) { return update([&](T& x) { x |= v; }); }
+  [[gnu::noinline]] T operator|=(const U& v) {
+    return update([&](T& x) { x |= v; }, Loc::from_pc(__builtin_return_address(0)));
+  }
   template <class U>
-  T operator&=(const U& v) { return update([&](T& x) { x &= v; }); }
+  [[gnu::noinline]] T operator&=(const U& v) {
+    return update([&](T& x) { x &= v; }, Loc::from_pc(__builtin_return_address(0)));
+  }
   template <class U>
-  T operator^=(const U& v) { return update([&](T& x) { x ^= v; }); }
-  T operator++() { return update([](T& x) { ++x; }); }
-  T operator--() { return update([](T& x) { --x; }); }
-  T operator++(int) { const T old = read(); write(old + 1); return old; }
-  T operator--(int) { const T old = read(); write(old - 1); return old; }
+  [[gnu::noinline]] T operator^=(const U& v) {
+    return update([&](T& x) { x ^= v; }, Loc::from_pc(__builtin_return_address(0)));
+  }
+  [[gnu::noinline]] T operator++() {
+    return update([](T& x) { ++x; }, Loc::from_pc(__builtin_return_address(0)));
+  }
+  [[gnu::noinline]] T operator--() {
+    return update([](T& x) { --x; }, Loc::from_pc(__builtin_return_address(0)));
+  }
+  [[gnu::noinline]] T operator++(int) {
+    const Loc loc = Loc::from_pc(__builtin_return_address(0));
+    const T old = read(loc);
+    write(old + 1, loc);
+    return old;
+  }
+  [[gnu::noinline]] T operator--(int) {
+    const Loc loc = Loc::from_pc(__builtin_return_address(0));
+    const T old = read(loc);
+    write(old - 1, loc);
+    return old;
+  }
 
   // Unchecked access, for the scenario's check() after all threads finished.
   const T& final_value() const { return value_; }

@@ -1,5 +1,7 @@
 #include "model/finding.hpp"
 
+#include "symbolize.hpp"
+
 namespace tangle::detail {
 
 namespace {
@@ -21,6 +23,11 @@ std::uint64_t finding_signature(report::FindingKind kind, std::span<const Loc> l
   std::uint64_t h = kFnvOffset;
   for (char c : report::to_string(kind)) h = fnv(h, static_cast<unsigned char>(c));
   for (const Loc& l : locs) {
+    if (l.is_pc()) {
+      // Where in its module: the same in every process of this binary.
+      h = fnv(h, module_offset(l.pc()));
+      continue;
+    }
     for (const char* c = l.file_name(); *c != '\0'; ++c) h = fnv(h, static_cast<unsigned char>(*c));
     h = fnv(h, l.line());
   }

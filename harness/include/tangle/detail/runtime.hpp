@@ -18,19 +18,31 @@
 
 namespace tangle {
 
-// A source line, captured at the call site by a defaulted argument
-// (`Loc loc = Loc::current()`). Not std::source_location: clang 14 (our TSan
-// compiler) cannot compile libstdc++'s <source_location>, and the Relacy build
-// of scenarios is C++17; __builtin_FILE/__builtin_LINE work in both.
+// A source location: a line captured at the call site by a defaulted
+// argument (`Loc loc = Loc::current()`), or a program counter (`from_pc`:
+// where no argument can be added, e.g. an operator, and from compiler
+// instrumentation), symbolized only when a finding is reported. Not
+// std::source_location: clang 14 (our TSan compiler) cannot compile
+// libstdc++'s <source_location>, and the Relacy build of scenarios is C++17;
+// __builtin_FILE/__builtin_LINE work in both. Two words either way: a pc
+// sits in `file` with the line kPcLine (traces hold a Loc per event).
 struct Loc {
   const char* file = "";
   std::uint32_t line_number = 0;
+
+  static constexpr std::uint32_t kPcLine = 0xffffffffu;
 
   static constexpr Loc current(const char* file = __builtin_FILE(),
                                std::uint32_t line = __builtin_LINE()) noexcept {
     return Loc{file, line};
   }
-  constexpr const char* file_name() const noexcept { return file; }
+  // A return address in the caller (e.g. __builtin_return_address(0)).
+  static Loc from_pc(const void* pc) noexcept { return Loc{static_cast<const char*>(pc), kPcLine}; }
+  constexpr bool is_pc() const noexcept { return line_number == kPcLine; }
+  const void* pc() const noexcept { return is_pc() ? static_cast<const void*>(file) : nullptr; }
+  // "" for a pc (symbolize it: location_string in the harness).
+  constexpr const char* file_name() const noexcept { return is_pc() ? "" : file; }
+  // kPcLine for a pc: nonzero, so "has a location" tests hold for both.
   constexpr std::uint32_t line() const noexcept { return line_number; }
 };
 

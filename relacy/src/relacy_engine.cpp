@@ -144,6 +144,7 @@ struct Pending {
   char message[512] = {};
   char file[512] = {};
   std::uint32_t line = 0;
+  bool symbolized = false;  // `file` holds a program counter's location string
 
   void record(FindingKind k, int t, const char* text, Loc loc) {
     if (set) return;  // keep the first
@@ -151,8 +152,9 @@ struct Pending {
     kind = k;
     thread = t;
     std::snprintf(message, sizeof message, "%s", text);
-    std::snprintf(file, sizeof file, "%s", loc.file_name());
-    line = loc.line();
+    symbolized = loc.is_pc();
+    std::snprintf(file, sizeof file, "%s", symbolized ? detail::location_string(loc).c_str() : loc.file_name());
+    line = symbolized ? 0 : loc.line();
   }
 };
 
@@ -1055,7 +1057,8 @@ Outcome run_relacy(const ScenarioInfo& info, const Params& params, const Options
   f.trace = parse_history(out.history, &f.trace_length);
   if (pending.set) {
     f.message = pending.message;
-    if (pending.line != 0) f.locations.push_back(detail::location_string(Loc{pending.file, pending.line}));
+    if (pending.symbolized) f.locations.push_back(pending.file);
+    else if (pending.line != 0) f.locations.push_back(detail::location_string(Loc{pending.file, pending.line}));
     if (pending.thread >= 0) f.threads.push_back(pending.thread);
   } else {
     f.message = "Relacy: " + out.relacy_verdict;

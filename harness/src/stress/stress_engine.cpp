@@ -381,7 +381,7 @@ StressEngine::Worker* StressEngine::enter(Loc loc, bool releasing) {
     throw AbortExecution{};  // scenario code swallowed the unwinding; resume it
   }
   w->ops.store(w->ops.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  w->last_file.store(loc.file_name(), std::memory_order_relaxed);
+  w->last_file.store(loc.file, std::memory_order_relaxed);  // raw: a pc stays a pc
   w->last_line.store(loc.line(), std::memory_order_relaxed);
   if (options_.perturb) w->perturb.point();
   return w;

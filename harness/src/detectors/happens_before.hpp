@@ -37,12 +37,11 @@ class HappensBeforeObserver {
  public:
   using Clocks = BasicRaceDetector<Site>;
 
-  void reset() {
-    clocks_.reset(0);
-    objects_.clear();
-  }
+  // Per-object storage is kept across executions (ids are dense from 0 in
+  // each): object_created overwrites, nothing is cleared or reallocated.
+  void reset() { clocks_.reset(0); }
   void object_created(ObjectId id, ObjectKind kind) {
-    if (id >= objects_.size()) objects_.resize(id + 1);
+    if (id >= objects_.size()) [[unlikely]] objects_.resize(id + 1);
     objects_[id] = {};
     if (kind == ObjectKind::shared) objects_[id].var = clocks_.add_variable();
   }

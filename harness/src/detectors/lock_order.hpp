@@ -103,13 +103,13 @@ class LockOrderDetector {
 // bit test per held lock (PerObject::ordered_after, for the first 64 ids).
 class LockOrderObserver {
  public:
+  // As HappensBeforeObserver's: per-object storage is overwritten, not cleared.
   void reset() {
     detector_.reset();
-    objects_.clear();
     node_objects_.clear();
   }
   void object_created(ObjectId id, ObjectKind) {
-    if (id >= objects_.size()) objects_.resize(id + 1);
+    if (id >= objects_.size()) [[unlikely]] objects_.resize(id + 1);
     objects_[id] = {};
   }
   // Lock order is noted when a lock is requested, so an execution that

@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 #include <dlfcn.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <unistd.h>
 
@@ -52,12 +53,23 @@ class Symbolizer {
   std::string resolve(std::uintptr_t pc) {
     // A return address: the call is the instruction before it.
     const Dwarf_Addr at = pc - 1;
-    Dwfl_Module* module = find_module(at);
-    if (module != nullptr) {
+    if (Dwfl_Module* module = find_module(at)) {
       if (Dwfl_Line* line = dwfl_module_getsrc(module, at)) {
         int number = 0;
         const char* file = dwfl_lineinfo(line, nullptr, &number, nullptr, nullptr, nullptr);
         if (file != nullptr && number > 0) return relative_source_path(file) + ":" + std::to_string(number);
+      }
+      // getsrc finds a unit through .debug_aranges, which clang does not
+      // emit by default (-gdwarf-aranges): walk the units' own ranges.
+      Dwarf_Addr bias = 0;
+      for (Dwarf_Die* cu = nullptr; (cu = dwfl_module_nextcu(module, cu, &bias)) != nullptr;) {
+        if (dwarf_haspc(cu, at - bias) != 1) continue;
+        Dwarf_Line* line = dwarf_getsrc_die(cu, at - bias);
+        int number = 0;
+        const char* file = line != nullptr ? dwarf_linesrc(line, nullptr, nullptr) : nullptr;
+        if (file != nullptr && dwarf_lineno(line, &number) == 0 && number > 0)
+          return relative_source_path(file) + ":" + std::to_string(number);
+        break;
       }
     }
     Dl_info info{};

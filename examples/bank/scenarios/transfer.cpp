@@ -9,6 +9,7 @@ struct TangleSync {
   using mutex = tangle::Mutex;
   template <class T>
   using var = tangle::Shared<T>;
+  static void name(const auto& object, const std::string& name) { tangle::set_name(object, name); }
 };
 
 // bank/transfer: thread i moves money from account i to account i+1 (mod the

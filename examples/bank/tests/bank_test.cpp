@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "bank/bank.hpp"
@@ -14,6 +15,7 @@ struct StdSync {
   using mutex = std::mutex;
   template <class T>
   using var = bank::Plain<T>;
+  static void name(const auto&, const std::string&) {}
 };
 
 // What a stress test sees: real threads, transfers both ways. It passes

@@ -9,6 +9,7 @@ if "$1" --gtest_also_run_disabled_tests --gtest_filter='*NaiveTransfers*' >"$out
   echo "the naive transfer passed: tangle found no deadlock" >&2; cat "$out" >&2; exit 1
 fi
 grep -q "deadlock" "$out" || { echo "no deadlock in the failure message" >&2; cat "$out" >&2; exit 1; }
+grep -q "mutex account" "$out" || { echo "the accounts' locks are not named in the message (Sync::name)" >&2; cat "$out" >&2; exit 1; }
 line=$(grep -m1 -o "replay: .*" "$out" | sed 's/^replay: //')
 [[ -n "$line" ]] || { echo "no replay command in the failure message" >&2; cat "$out" >&2; exit 1; }
 echo "pasting: $line"

@@ -79,6 +79,7 @@
 #include "model/address_objects.hpp"
 #include "model/finding.hpp"
 #include "model/primitives.hpp"
+#include "object_names.hpp"
 #include "rng.hpp"
 #include "stress/perturbation.hpp"
 #include "tangle/detail/runtime.hpp"
@@ -123,6 +124,7 @@ class StressEngine final : public Runtime {
                          std::int64_t limit = 0) override;
   // Objects keyed by address: the map has its own lock, taken before mu_
   // (create_object takes mu_), never after it.
+  void name_object(ObjectId id, std::string_view name) override;
   ObjectId object_at(const void* a, ObjectKind kind, Loc loc) override {
     std::lock_guard<std::mutex> lock(addresses_mu_);
     return addresses_.object_at(*this, a, kind, loc);
@@ -238,6 +240,7 @@ class StressEngine final : public Runtime {
   std::vector<Worker*> workers_;                 // by index: fixed_, then spawned_
   std::vector<std::unique_ptr<Worker>> spawned_; // this execution's run-time threads
   std::vector<Object> objects_;
+  NameTable names_;  // name_object's copies (under mu_)
   BasicRaceDetector<Loc> race_;  // an access is named by its source line
   LockOrderDetector lock_order_;
   StressExecution result_;

@@ -7,15 +7,21 @@
 //   struct StdSync {                       // production
 //     using mutex = std::mutex;
 //     template <class T> using var = bank::Plain<T>;
+//     static void name(const auto&, const std::string&) {}
 //   };
-//   struct TangleSync {                    // scenarios (bank_scenarios.cpp)
+//   struct TangleSync {                    // scenarios (scenarios/transfer.cpp)
 //     using mutex = tangle::Mutex;
 //     template <class T> using var = tangle::Shared<T>;
+//     static void name(const auto& o, const std::string& n) { tangle::set_name(o, n); }
 //   };
+//
+// Sync::name labels the objects each account owns, so findings say
+// "mutex account 1" rather than "mutex #2".
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace bank {
@@ -36,7 +42,11 @@ template <class Sync>
 class Bank {
  public:
   Bank(int accounts, std::int64_t initial) {
-    for (int i = 0; i < accounts; ++i) accounts_.push_back(std::make_unique<Account>(initial));
+    for (int i = 0; i < accounts; ++i) {
+      auto& a = *accounts_.emplace_back(std::make_unique<Account>(initial));
+      Sync::name(a.mu, "account " + std::to_string(i));
+      Sync::name(a.balance, "balance " + std::to_string(i));
+    }
   }
 
   // Moves `amount` from account `from` to account `to`.

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "cli/cli_support.hpp"
 #include "tangle/cli.hpp"
 
 namespace tangle::testing {
@@ -33,13 +34,6 @@ std::vector<std::string> own_arguments() {
     start = end + 1;
   }
   return args;
-}
-
-// Shell quoting: the command is pasted into a shell as printed.
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 // Runs as the first thing of RUN_ALL_TESTS (a global environment's SetUp),
@@ -70,7 +64,8 @@ class ReplayEnvironment : public ::testing::Environment {
 std::string replay_command_prefix() {
   std::error_code ec;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (ec ? std::string("<this test binary>") : quoted(self.string())) + " " + kReplayFlag;
+  // Quoted: the command is pasted into a shell as printed.
+  return (ec ? std::string("<this test binary>") : cli::shell_quote(self.string())) + " " + kReplayFlag;
 }
 
 ::testing::AssertionResult ScenarioPasses(const std::string& name, const RunSpec& spec) {

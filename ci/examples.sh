@@ -5,6 +5,9 @@
 #     against it with -DCMAKE_PREFIX_PATH (find_package(tangle)), built, and its
 #     ctest passed — its scenarios through tangle_discover_scenarios, its
 #     GoogleTest suite, and the pasted replay of a failing EXPECT_TANGLE_PASS;
+#     Then tests/consumer against the same prefix: scenarios in a STATIC,
+#     SHARED, OBJECT and INTERFACE library each stay registered
+#     (tangle_add_scenarios), WITH_BUILTINS brings tangle's own;
 #  2. the same example built with tangle's source added as a subdirectory
 #     (only the libraries and the CLI are built there: no tests, benchmarks or
 #     Relacy), and its ctest passed.
@@ -23,6 +26,10 @@ cmake -S examples/bank -B "$work/installed" -G Ninja -DCMAKE_BUILD_TYPE=Release 
       -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/installed" -j "$jobs"
 ctest --test-dir "$work/installed" -j "$jobs" --output-on-failure
+cmake -S tests/consumer -B "$work/consumer" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/consumer" -j "$jobs"
+ctest --test-dir "$work/consumer" -j "$jobs" --output-on-failure
 
 echo "== examples: tangle as a subdirectory"
 # Under build/ so that ccache (CCACHE_BASEDIR) can share the release tree's objects.

@@ -13,7 +13,7 @@ include(CMakePackageConfigHelpers)
 
 set(TANGLE_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tangle)
 set(tangle_export_targets tangle_reports tangle_harness tangle_stress tangle_cli tangle_tangle tangle_main
-    tangle_scenarios)
+    tangle_headers tangle_scenarios)
 if(TARGET tangle_gtest)
   list(APPEND tangle_export_targets tangle_gtest)
 endif()

@@ -26,7 +26,11 @@
 # it drops those silently ("unknown scenario"); a SHARED library linked with
 # --as-needed (the default on some distributions) is dropped the same way. So:
 #   STATIC     $<LINK_LIBRARY:WHOLE_ARCHIVE,LIB>  (every member is linked)
-#   SHARED     LINKER:--no-as-needed around LIB   (the library is always loaded)
+#   SHARED     LINKER:--no-as-needed around LIB   (the library is always loaded),
+#              and TARGET exports its symbols (ENABLE_EXPORTS): link such a
+#              library with tangle::headers, not tangle::tangle, so that it
+#              uses the executable's tangle (one registry, one engine; tangle's
+#              static libraries are not position-independent anyway)
 #   OBJECT     its objects are linked directly (always kept)
 #   INTERFACE  its sources are compiled into TARGET (always kept)
 # Pass only the libraries that hold scenarios: one that is also linked
@@ -52,6 +56,7 @@ function(tangle_link_scenarios target)
       target_link_libraries(${target} PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,${lib}>")
     elseif(type STREQUAL "SHARED_LIBRARY")
       target_link_libraries(${target} PRIVATE "$<LINK_LIBRARY:TANGLE_NO_AS_NEEDED,${lib}>")
+      set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON)
     else()
       target_link_libraries(${target} PRIVATE ${lib})
     endif()

@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev   # toolchains; clang + TSan runtime
   libgtest-dev libgmock-dev libbenchmark-dev       # tests and benchmarks
   libboost-context-dev                             # fibers of the controlled engine
-  libcli11-dev nlohmann-json3-dev libfmt-dev       # CLI, JSON, formatting
+  libcli11-dev nlohmann-json3-dev                  # CLI, JSON
   relacy-dev                                       # the reference model checker
   chromium fonts-dejavu-core                       # renders the HTML report in tests
   libxml2-utils                                    # xmllint checks junit.xml in tests

@@ -8,7 +8,8 @@
 #     Then tests/consumer against the same prefix: scenarios in a STATIC,
 #     SHARED, OBJECT and INTERFACE library each stay registered
 #     (tangle_add_scenarios), WITH_BUILTINS brings tangle's own;
-#  2. the same example built with tangle's source added as a subdirectory
+#  2. the example again against the Debian package's files (cpack, dpkg-deb -x);
+#  3. the same example built with tangle's source added as a subdirectory
 #     (only the libraries and the CLI are built there: no tests, benchmarks or
 #     Relacy), and its ctest passed.
 # Usage: bash ci/examples.sh [BUILD_DIR]   (default build/release)
@@ -30,6 +31,16 @@ cmake -S tests/consumer -B "$work/consumer" -G Ninja -DCMAKE_BUILD_TYPE=Release 
       -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/consumer" -j "$jobs"
 ctest --test-dir "$work/consumer" -j "$jobs" --output-on-failure
+
+echo "== examples: the Debian package's CMake package"
+# What `apt-get install ./tangle_*.deb` would put under /usr, unpacked
+# elsewhere: the package's config files must not depend on where they lie.
+cpack --config "$build/CPackConfig.cmake" -G DEB -B "$work/deb" >/dev/null
+dpkg-deb -x "$work"/deb/tangle_*.deb "$work/debroot"
+cmake -S examples/bank -B "$work/from-deb" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="$work/debroot/usr" >/dev/null
+cmake --build "$work/from-deb" -j "$jobs"
+ctest --test-dir "$work/from-deb" -j "$jobs" --output-on-failure
 
 echo "== examples: tangle as a subdirectory"
 # Under build/ so that ccache (CCACHE_BASEDIR) can share the release tree's objects.

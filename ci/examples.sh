@@ -7,7 +7,8 @@
 #     GoogleTest suite, and the pasted replay of a failing EXPECT_TANGLE_PASS;
 #     Then tests/consumer against the same prefix: scenarios in a STATIC,
 #     SHARED, OBJECT and INTERFACE library each stay registered
-#     (tangle_add_scenarios), WITH_BUILTINS brings tangle's own;
+#     (tangle_add_scenarios), WITH_BUILTINS brings tangle's own, and a
+#     discovered scenario whose verdict fails fails in ctest;
 #  2. the example again against the Debian package's files (cpack, dpkg-deb -x);
 #  3. the same example built with tangle's source added as a subdirectory
 #     (only the libraries and the CLI are built there: no tests, benchmarks or
@@ -30,7 +31,11 @@ ctest --test-dir "$work/installed" -j "$jobs" --output-on-failure
 cmake -S tests/consumer -B "$work/consumer" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/consumer" -j "$jobs"
-ctest --test-dir "$work/consumer" -j "$jobs" --output-on-failure
+ctest --test-dir "$work/consumer" -j "$jobs" --output-on-failure -LE must-fail
+if ctest --test-dir "$work/consumer" -L must-fail >/dev/null; then
+  echo "examples: a discovered scenario whose verdict fails passed in ctest" >&2
+  exit 1
+fi
 
 echo "== examples: the Debian package's CMake package"
 # What `apt-get install ./tangle_*.deb` would put under /usr, unpacked

@@ -4,7 +4,8 @@
 # Usage: replay_pasted.sh BANK_TESTS_BINARY
 set -euo pipefail
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+elsewhere=$(mktemp -d)
+trap 'rm -rf "$out" "$elsewhere"' EXIT
 if "$1" --gtest_also_run_disabled_tests --gtest_filter='*NaiveTransfers*' >"$out" 2>&1; then
   echo "the naive transfer passed: tangle found no deadlock" >&2; cat "$out" >&2; exit 1
 fi
@@ -13,7 +14,7 @@ grep -q "mutex account" "$out" || { echo "the accounts' locks are not named in t
 line=$(grep -m1 -o "replay: .*" "$out" | sed 's/^replay: //')
 [[ -n "$line" ]] || { echo "no replay command in the failure message" >&2; cat "$out" >&2; exit 1; }
 echo "pasting: $line"
-cd "$(mktemp -d)"   # from anywhere, as a user would
+cd "$elsewhere"   # from anywhere, as a user would
 replayed=$(bash -c "$line" 2>&1) || { echo "replay failed:" >&2; echo "$replayed" >&2; exit 1; }
 echo "$replayed" | tail -3
 echo "$replayed" | grep -q "^replay: reproduced" || { echo "not reproduced" >&2; exit 1; }

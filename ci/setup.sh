@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev       # tests and benchmarks
   libboost-context-dev                             # fibers of the controlled engine
   libdw-dev pkg-config                             # program counters to file:line (elfutils)
-  libcli11-dev nlohmann-json3-dev libfmt-dev       # CLI, JSON, formatting
+  libcli11-dev nlohmann-json3-dev                  # CLI, JSON
   relacy-dev                                       # the reference model checker
   chromium fonts-dejavu-core                       # renders the HTML report in tests
   libxml2-utils                                    # xmllint checks junit.xml in tests

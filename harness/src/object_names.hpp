@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include "tangle/detail/runtime.hpp"
 
@@ -33,6 +35,18 @@ inline std::string display_name(ObjectKind kind, const char* name, ObjectId id) 
   if (name != nullptr) return std::string(kind_word(kind)) + " " + name;
   return std::string(kind_word(kind)) + " #" + std::to_string(id);
 }
+
+// Names given after construction (Runtime::name_object): each distinct name
+// copied once and kept for the engine's lifetime, so an ObjectState's
+// `const char* name` stays valid for reports made after the scenario is gone.
+// Cost: one hash lookup per call; memory: one string per distinct name.
+class NameTable {
+ public:
+  const char* intern(std::string_view name) { return names_.emplace(name).first->c_str(); }
+
+ private:
+  std::unordered_set<std::string> names_;
+};
 
 inline std::string thread_display_name(int thread) { return "thread " + std::to_string(thread); }
 

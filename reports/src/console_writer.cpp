@@ -108,7 +108,7 @@ void write_console(const RunReport& r, std::ostream& out, const ConsoleOptions& 
                 << column(e.op, 12) << column(e.object, 22) << e.location << "\n";
           }
         }
-        if (!f.replay.empty()) out << "  replay: tangle replay " << f.replay << "\n";
+        if (!f.replay.empty()) out << "  replay: " << r.replay_command << " " << f.replay << "\n";
         if (!f.replay_note.empty()) out << "  " << f.replay_note << "\n";
       }
   }

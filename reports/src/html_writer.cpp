@@ -492,7 +492,7 @@ void Page::finding(const ScenarioResult& s, const Finding& f, const std::string&
   if (expected) out_ += " <i>This scenario is expected to have this bug.</i>";
   out_ += "</p>\n";
   if (!f.replay.empty()) {
-    std::string command = "tangle replay " + f.replay;
+    std::string command = r_.replay_command + " " + f.replay;
     out_ += "<div class=\"replay\"><span class=\"muted\">Replay this interleaving:</span><code>";
     esc(command);
     out_ += "</code><button type=\"button\" class=\"copy\" data-copy=\"";

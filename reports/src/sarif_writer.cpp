@@ -224,7 +224,7 @@ ordered_json stacks(const Finding& f, const UriMapper& uris) {
 }
 
 ordered_json result(const ScenarioResult& s, const Finding& f, std::uint64_t occurrences,
-                    const UriMapper& uris) {
+                    const UriMapper& uris, const std::string& replay_command) {
   bool expected = s.verdict == Verdict::pass;
   ordered_json r;
   r["ruleId"] = std::string(to_string(f.kind));
@@ -283,7 +283,7 @@ ordered_json result(const ScenarioResult& s, const Finding& f, std::uint64_t occ
                         {"expected", expected},
                         {"source", f.source},
                         {"replay", f.replay},
-                        {"replayCommand", f.replay.empty() ? "" : "tangle replay " + f.replay},
+                        {"replayCommand", f.replay.empty() ? "" : replay_command + " " + f.replay},
                         {"traceHash", f.trace_hash},
                         {"firstExecution", f.first_execution},
                         {"occurrences", occurrences}};
@@ -314,7 +314,7 @@ void write_sarif(const RunReport& report, std::ostream& out, const fs::path& sou
       if (inserted) order.push_back(i);
       occurrences[it->second] += std::max<std::uint64_t>(f.occurrences, 1);
     }
-    for (auto i : order) results.push_back(result(s, s.findings[i], occurrences[i], uris));
+    for (auto i : order) results.push_back(result(s, s.findings[i], occurrences[i], uris, report.replay_command));
     if (s.verdict == Verdict::fail && s.findings.empty())
       notifications.push_back({{"level", "error"},
                                {"message", message(s.name + ": " + detail::failure_reason(s))},

@@ -101,6 +101,8 @@ class Shared {
   // Unchecked access, for the scenario's check() after all threads finished.
   const T& final_value() const { return value_; }
 
+  detail::ObjectId id() const { return id_; }
+
  private:
   detail::ObjectId id_;
   T value_;

@@ -109,6 +109,8 @@ class Event {
   void wait(Loc loc = Loc::current()) { detail::current_runtime().event_wait(id_, loc); }
   bool is_set(Loc loc = Loc::current()) { return detail::current_runtime().event_is_set(id_, loc); }
 
+  detail::ObjectId id() const { return id_; }
+
  private:
   detail::ObjectId id_;
 };
@@ -143,6 +145,8 @@ class CondVar {
   void notify_all(Loc loc = Loc::current()) {
     detail::current_runtime().condvar_notify(id_, true, loc);
   }
+
+  detail::ObjectId id() const { return id_; }
 
  private:
   detail::ObjectId id_;
@@ -239,6 +243,8 @@ class Barrier {
   Barrier& operator=(const Barrier&) = delete;
   void arrive_and_wait(Loc loc = Loc::current()) { detail::current_runtime().barrier_arrive_and_wait(id_, loc); }
 
+  detail::ObjectId id() const { return id_; }
+
  private:
   detail::ObjectId id_;
 };
@@ -258,6 +264,8 @@ class Latch {
   void arrive_and_wait(std::int64_t n = 1, Loc loc = Loc::current()) {
     detail::current_runtime().latch_count_down(id_, n, true, loc);
   }
+
+  detail::ObjectId id() const { return id_; }
 
  private:
   detail::ObjectId id_;
@@ -283,6 +291,8 @@ class Once {
     }
     rt.once_end(id_, true, loc);
   }
+
+  detail::ObjectId id() const { return id_; }
 
  private:
   detail::ObjectId id_;

@@ -3,6 +3,7 @@
 
 #include "tangle/atomic.hpp"
 #include "tangle/check.hpp"
+#include "tangle/name.hpp"
 #include "tangle/queue.hpp"
 #include "tangle/scenario.hpp"
 #include "tangle/shared.hpp"

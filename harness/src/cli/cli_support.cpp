@@ -236,14 +236,30 @@ std::ostream& human_stream(const ReportOutput& output) {
   return output.format == "console" ? std::cout : std::cerr;
 }
 
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string replay_program() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const std::string name = self.filename().string();
+  if (ec || name == "tangle" || name == "tangle-relacy") return "tangle replay";
+  return shell_quote(self.string()) + " replay";
+}
+
 int finish_report(const report::RunReport& given, const ReportOutput& output, const std::string& last_line) {
   // One run_id for the stdout document and the files (write_report_dir
   // would otherwise make its own).
   report::RunReport with_id;
   const report::RunReport* rep = &given;
-  if (given.run_id.empty()) {
+  const std::string replay = replay_program();
+  if (given.run_id.empty() || given.replay_command != replay) {
     with_id = given;
-    with_id.run_id = report::make_run_id();
+    if (with_id.run_id.empty()) with_id.run_id = report::make_run_id();
+    with_id.replay_command = replay;
     rep = &with_id;
   }
   report::ReporterOptions options;

@@ -115,7 +115,17 @@ void restore_stdout();
 // and its "report: …/index.html" line. The document and the set carry one
 // run_id (made here when `rep` has none). Returns 0, or 3 after one line on
 // stderr naming the file that could not be written.
+// The report's replay_command is this program's (replay_program).
 int finish_report(const report::RunReport& rep, const ReportOutput& output, const std::string& last_line = "");
+
+// What replays this program's tokens: "tangle replay" for tangle and
+// tangle-relacy (on PATH once installed); any other program with tangle's CLI
+// (tangle::main, tangle_add_scenarios) alone has its scenarios, so it names
+// itself by absolute path, shell-quoted: "'/abs/bank-tangle' replay".
+std::string replay_program();
+
+// `text` as one word for a POSIX shell: in single quotes, each ' as '\''.
+std::string shell_quote(const std::string& text);
 
 // Where the human lines go: std::cout with --format console, else std::cerr.
 std::ostream& human_stream(const ReportOutput& output);

@@ -411,6 +411,10 @@ ObjectId ControlledEngine::create_object(ObjectKind kind, const char* name, std:
   return id;
 }
 
+void ControlledEngine::name_object(ObjectId id, std::string_view name) {
+  if (id != kNoObject && id < objects_len_) objects_[id].name = names_.intern(name);
+}
+
 std::string ControlledEngine::object_name(ObjectId id) const {
   if (id == kNoObject || id >= objects_len_) return "";
   return display_name(objects_[id].kind, objects_[id].name, id);

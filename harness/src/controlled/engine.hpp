@@ -58,6 +58,7 @@
 #include "model/events.hpp"
 #include "model/finding.hpp"
 #include "model/primitives.hpp"
+#include "object_names.hpp"
 #include "strategies/strategy.hpp"
 #include "tangle/detail/runtime.hpp"
 #include "tangle/report/model.hpp"
@@ -193,6 +194,7 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
   // Runtime
   ObjectId create_object(ObjectKind kind, const char* name, std::int64_t initial, Loc loc,
                          std::int64_t limit) override;
+  void name_object(ObjectId id, std::string_view name) override;
   ObjectId object_at(const void* a, ObjectKind kind, Loc loc) override { return addresses_.object_at(*this, a, kind, loc); }
   void forget_address(const void* a, std::size_t size) override { addresses_.forget(a, size); }
   void memory_access(const void* a, std::size_t size, bool write, Loc loc) override {
@@ -410,6 +412,7 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
   int nthreads_ = 0;
   std::vector<PendingOp> pending_;  // by thread: its next operation
   std::vector<ObjectState> objects_;  // storage: entries are reused across executions
+  NameTable names_;                   // name_object's copies
   AddressObjects addresses_;          // objects keyed by address (cleared per execution)
   std::size_t objects_len_ = 0;
   std::vector<TraceEntry> trace_;  // storage: its size is the capacity

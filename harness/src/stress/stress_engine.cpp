@@ -465,6 +465,11 @@ ObjectId StressEngine::create_object(ObjectKind kind, const char* name, std::int
   return id;
 }
 
+void StressEngine::name_object(ObjectId id, std::string_view name) {
+  Lock lk(mu_);
+  if (id != kNone && id < objects_.size()) objects_[id].state.name = names_.intern(name);
+}
+
 std::string StressEngine::object_name(ObjectId id) const {
   if (id == kNone || id >= objects_.size()) return "";
   return display_name(objects_[id].state.kind, objects_[id].state.name, id);

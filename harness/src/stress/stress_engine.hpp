@@ -80,6 +80,7 @@
 #include "model/address_objects.hpp"
 #include "model/finding.hpp"
 #include "model/primitives.hpp"
+#include "object_names.hpp"
 #include "rng.hpp"
 #include "stress/perturbation.hpp"
 #include "tangle/detail/runtime.hpp"
@@ -124,6 +125,7 @@ class StressEngine final : public Runtime, private DetectorHost<Loc> {
                          std::int64_t limit = 0) override;
   // Objects keyed by address: the map has its own lock, taken before mu_
   // (create_object takes mu_), never after it.
+  void name_object(ObjectId id, std::string_view name) override;
   ObjectId object_at(const void* a, ObjectKind kind, Loc loc) override {
     std::lock_guard<std::mutex> lock(addresses_mu_);
     return addresses_.object_at(*this, a, kind, loc);
@@ -229,6 +231,7 @@ class StressEngine final : public Runtime, private DetectorHost<Loc> {
   std::vector<Worker*> workers_;                 // by index: fixed_, then spawned_
   std::vector<std::unique_ptr<Worker>> spawned_; // this execution's run-time threads
   std::vector<Object> objects_;
+  NameTable names_;  // name_object's copies (under mu_)
   DetectorSet<HappensBeforeObserver<Loc>, LockOrderObserver> detectors_;
   StressExecution result_;
   Rng rng_;                     // choose() and spawned threads' perturbation seeds

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <string>
 
 namespace tangle {
@@ -100,6 +101,10 @@ class Runtime {
   // The object's handle is gone (its destructor ran). Later operations on the
   // id are bugs in the caller; an engine may reuse nothing of it. Default: no-op.
   virtual void destroy_object(ObjectId o) { (void)o; }
+  // Names object `o` after its construction (tangle::set_name, for objects
+  // made by generic code that cannot pass a name to the constructor). The
+  // engine keeps a copy of `name`. Default: no-op (the name stays "kind #id").
+  virtual void name_object(ObjectId o, std::string_view name) { (void)o, (void)name; }
 
   // Objects keyed by address (sources without a constructor call: a pthread
   // interposer, instrumentation hooks): the object at `address`, created as

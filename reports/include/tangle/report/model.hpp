@@ -115,6 +115,10 @@ struct RunReport {
   std::string granularity;            // controlled engine: sync | all ("" otherwise)
   std::uint64_t seed = 0;
   std::string command;                // the command line that produced it
+  // What replays this run's tokens (printed before each token): the tangle
+  // CLI, or a program of the user's own scenarios with tangle's CLI, which
+  // alone has them. Not in results.json.
+  std::string replay_command = "tangle replay";
   double duration_s = 0;
   std::vector<ScenarioResult> scenarios;
   std::string run_id;                 // one per run, in every file of the set

@@ -21,6 +21,7 @@
 
 #include "cli/cli11_parse.hpp"
 #include "cli/cli_support.hpp"
+#include "tangle/cli.hpp"
 #include "runner.hpp"
 #include "isolation/isolation.hpp"
 #include "isolation/supervised_runner.hpp"
@@ -352,7 +353,7 @@ int main_impl(int argc, char** argv) {
 }  // namespace
 }  // namespace tangle::cli
 
-int main(int argc, char** argv) {
+int tangle::cli::main(int argc, char** argv) {
   // Output into a closed pipe (`tangle list | head -1`) just stops: writes
   // fail with EPIPE instead of a SIGPIPE killing the process (exit 141).
   std::signal(SIGPIPE, SIG_IGN);

@@ -426,7 +426,7 @@ void ControlledEngine::misuse(FindingKind kind, std::string message, Loc loc, co
 }
 
 void ControlledEngine::add_finding(RawFinding f) {
-  const std::uint64_t h = finding_signature(f.kind, f.locs, f.message);
+  const std::uint64_t h = finding_signature(f.kind, f.locs, f.message, f.object);
   f.signature = h;
   for (const RawFinding& g : result_.findings)
     if (g.signature == h) return;  // once per execution
@@ -841,7 +841,7 @@ void ControlledEngine::report_race(ObjectState& o, ObjectId v, const RaceDetecto
                {race.earlier.thread, race.later.thread},
                {trace_[race.later.site].loc, trace_[race.earlier.site].loc},
                {race.earlier.site, race.later.site},
-               {}});
+               {}, 0, object_name(v)});
 }
 
 void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, MemoryOrder order, Loc loc) {

@@ -904,8 +904,13 @@ void StressEngine::shared_access(ObjectId v, bool write, Loc loc) {
   o.raced = true;
   const auto* race = &race_.last_race();
   auto access = [](const auto& a) { return model::RaceAccess{a.thread, a.write, a.site}; };
-  add_finding(FindingKind::data_race, model::data_race_message(object_name(v), access(race->later), access(race->earlier)),
-              {race->earlier.thread, race->later.thread}, {race->later.site, race->earlier.site});
+  RawFinding f;
+  f.kind = FindingKind::data_race;
+  f.message = model::data_race_message(object_name(v), access(race->later), access(race->earlier));
+  f.threads = {race->earlier.thread, race->later.thread};
+  f.locs = {race->later.site, race->earlier.site};
+  f.object = object_name(v);
+  add_finding(std::move(f));
 }
 
 // Every order gets seq_cst semantics (runtime.hpp's MemoryOrder): the order
@@ -1039,7 +1044,7 @@ void StressEngine::add_finding(report::FindingKind kind, std::string message, st
 
 // Called under mu_ (or by the driver while no scenario thread runs).
 void StressEngine::add_finding(RawFinding f) {
-  f.signature = finding_signature(f.kind, f.locs, f.message);
+  f.signature = finding_signature(f.kind, f.locs, f.message, f.object);
   for (const auto& g : result_.findings)
     if (g.signature == f.signature) return;  // once per execution
   result_.findings.push_back(std::move(f));

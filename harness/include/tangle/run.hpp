@@ -15,7 +15,7 @@ struct RunSpec {
   std::uint64_t seed = 1;
   std::uint64_t executions = 10000;
   double time_budget_s = 0;
-  Params::Map params;            // overrides of the declared defaults
+  Params::Map params{};          // overrides of the declared defaults ({}: designated initializers may omit it)
   // Executions in supervised child processes: a crash, exit or hang of the
   // scenario is a finding, and the calling test process survives it. Off:
   // in this process (a debugger sees the scenario's own stack).

@@ -8,10 +8,12 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev   # toolchains; clang + TSan runtime
   libgtest-dev libgmock-dev libbenchmark-dev       # tests and benchmarks
   libboost-context-dev                             # fibers of the controlled engine
-  libcli11-dev nlohmann-json3-dev libfmt-dev       # CLI, JSON, formatting
+  libcli11-dev nlohmann-json3-dev                  # CLI, JSON
   relacy-dev                                       # the reference model checker
+  python3                                          # ci/bench.sh's lock report, bench/engines_side_by_side.py
   chromium fonts-dejavu-core                       # renders the HTML report in tests
-  libxml2-utils                                    # xmllint checks junit.xml in tests
+  libxml2-utils                                    # xmllint checks junit.xml against its XSD in tests
+  python3-jsonschema                               # checks results.sarif against the SARIF schema in tests
 )
 
 missing=()

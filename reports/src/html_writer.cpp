@@ -882,7 +882,7 @@ void Page::lanes(const Finding& f, const std::vector<ExcerptRun>& runs) {
   // they stay visible while a long timeline scrolls.
   const double label_w = 48, left = 6, top = 24, lane_h = roomy ? 50 : 44;
   const double dx = roomy ? 72 : count <= 60 ? 30 : 20;
-  const double gap_w = 44;
+  const double gap_w = 56;  // room for "…12345…" inside the band
   std::vector<double> xs;  // centre of each slot
   double x = left;
   for (const auto& slot : slots) {
@@ -919,7 +919,8 @@ void Page::lanes(const Finding& f, const std::vector<ExcerptRun>& runs) {
       in_run = 0;
       out_ += "<g class=\"gap\"><title>" + std::to_string(slots[i].skipped) + " events elided</title><rect x=\"" +
               num(xs[i] - gap_w / 2 + 4) + "\" y=\"" + num(top) + "\" width=\"" + num(gap_w - 8) + "\" height=\"" +
-              num(lanes_h) + "\"/><text x=\"" + num(xs[i]) + "\" y=\"15\" text-anchor=\"middle\">\xE2\x80\xA6" +
+              num(lanes_h) + "\"/><text x=\"" + num(xs[i]) + "\" y=\"" + num(top + lanes_h / 2) +
+              "\" text-anchor=\"middle\" dominant-baseline=\"central\">\xE2\x80\xA6" +
               std::to_string(slots[i].skipped) + "\xE2\x80\xA6</text></g>";
       continue;
     }

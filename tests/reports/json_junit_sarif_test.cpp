@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -364,6 +365,57 @@ TEST(SarifReport, ExpectedFindingsAreSuppressedUnexpectedOnesAreNot) {
     EXPECT_EQ(r["suppressions"][0]["status"], "accepted");
     EXPECT_EQ(r["suppressions"][0]["justification"].get<std::string>().rfind("expected by scenario counter/unprotected", 0), 0u);
   }
+}
+
+// The SARIF 2.1.0 JSON schema (tests/reports/schemas/), checked by Debian's
+// python3-jsonschema (ci/setup.sh) run by Debian's interpreter: /usr/bin/python3,
+// not whatever python3 comes first in PATH.
+constexpr const char* kJsonSchemaCheck =
+    "import json, sys, jsonschema\n"
+    "schema = json.load(open(sys.argv[1]))\n"
+    "jsonschema.Draft7Validator.check_schema(schema)\n"
+    "errors = list(jsonschema.Draft7Validator(schema).iter_errors(json.load(open(sys.argv[2]))))\n"
+    "for e in errors[:20]: print('/'.join(map(str, e.absolute_path)), e.message[:300])\n"
+    "sys.exit(1 if errors else 0)\n";
+
+int sarif_schema_check(const std::filesystem::path& document, std::string* output) {
+  const auto script = document.parent_path() / "check.py";
+  std::ofstream(script) << kJsonSchemaCheck;
+  const auto log = document.parent_path() / "check.log";
+  const std::string cmd = "/usr/bin/python3 '" + script.string() + "' '" TANGLE_SCHEMA_DIR "/sarif-schema-2.1.0.json' '" +
+                          document.string() + "' > '" + log.string() + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  std::ifstream in(log);
+  *output = std::string(std::istreambuf_iterator<char>(in), {});
+  return status;
+}
+
+TEST(SarifReport, ValidatesAgainstTheSarif210Schema) {
+  if (std::system("/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "Debian's python3-jsonschema not installed (ci/setup.sh)";
+  auto dir = testing::temp_dir("sarif-schema");
+  std::string output;
+  // The sample has every part the writer emits: thread flows, cycles, TSan
+  // stacks, notifications, suppressions, hostile strings; with and without
+  // a source root; and an empty run.
+  RunReport empty;
+  int n = 0;
+  for (const auto& [report, root] : std::vector<std::pair<RunReport, std::filesystem::path>>{
+           {sample_report(), {}}, {sample_report(), testing::make_source_root()}, {empty, {}}}) {
+    const auto path = dir / ("results" + std::to_string(n++) + ".sarif");
+    std::ofstream(path) << sarif_of(report, root).dump();
+    EXPECT_EQ(sarif_schema_check(path, &output), 0) << path << " does not validate:\n" << output;
+  }
+  // The check can fail: a result without its message, a level SARIF does not know.
+  auto broken = sarif_of(sample_report());
+  broken["runs"][0]["results"][0].erase("message");
+  broken["runs"][0]["results"][1]["level"] = "fatal";
+  const auto bad = dir / "broken.sarif";
+  std::ofstream(bad) << broken.dump();
+  EXPECT_NE(sarif_schema_check(bad, &output), 0);
+  EXPECT_NE(output.find("'message' is a required property"), std::string::npos) << output;
+  EXPECT_NE(output.find("'fatal' is not one of"), std::string::npos) << output;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SarifReport, LocationsAreRelativeToSrcRoot) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -44,7 +45,12 @@ std::string seconds(double s) {
   return buf;
 }
 
-std::string thread_label(int thread) { return thread < 0 ? std::string("main") : "T" + std::to_string(thread); }
+// Prefixes are appended, not `"T" + std::to_string(...)`: GCC 12 warns
+// -Wrestrict (a false positive) on that pattern once inlined here.
+std::string prefixed(char prefix, std::uint64_t n) { return std::string(1, prefix).append(std::to_string(n)); }
+std::string thread_label(int thread) {
+  return thread < 0 ? std::string("main") : prefixed('T', static_cast<std::uint64_t>(thread));
+}
 
 // SGR sequences, or nothing when colour is off.
 class Paint {
@@ -100,7 +106,7 @@ void write_events(const Finding& f, std::ostream& out, const ConsoleOptions& opt
       const auto& e = f.trace[i];
       const bool failure = classify_op(e.op) == OpClass::failure;
       const char* marker = e.highlight ? "> " : failure ? "! " : "  ";
-      std::string line = pad("#" + std::to_string(e.step), step_w + 2) + pad(thread_label(e.thread), thread_w + 2) +
+      std::string line = pad(prefixed('#', e.step), step_w + 2) + pad(thread_label(e.thread), thread_w + 2) +
                          pad(terminal_safe(e.op), op_w + 2) + pad(terminal_safe(e.object), object_w + 2) +
                          terminal_safe(e.location);
       while (!line.empty() && line.back() == ' ') line.pop_back();

@@ -130,14 +130,17 @@ class Progress {
               std::uint64_t total, std::uint64_t findings = 0) {
     if (!enabled_) return;
     const auto now = Clock::now();
-    if (index != index_) {  // a new scenario: its own rate
+    if (index != index_ || done < start_done_) {  // a new scenario (or child): its own rate
       index_ = index;
       scenario_start_ = now;
+      start_done_ = done;
     }
     if (now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
+    // Over what this display saw of the scenario: the first report of one
+    // may come when many of its executions are already done.
     const double ran = std::chrono::duration<double>(now - scenario_start_).count();
-    const double rate = ran > 0 ? static_cast<double>(done) / ran : 0;
+    const double rate = ran > 0.05 ? static_cast<double>(done - start_done_) / ran : 0;
     std::string line = "[" + std::to_string(index + 1) + "/" + std::to_string(count) + "] " +
                        name.substr(0, 40) + " " + std::to_string(done);
     if (total < kMaxExecutions) line += "/" + std::to_string(total);
@@ -161,6 +164,7 @@ class Progress {
   Clock::time_point start_ = Clock::now();
   Clock::time_point scenario_start_ = start_;
   std::size_t index_ = 0;
+  std::uint64_t start_done_ = 0;
   Clock::time_point last_{};
 };
 

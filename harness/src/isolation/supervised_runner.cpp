@@ -366,6 +366,9 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
           options.time_budget_s = remaining / static_cast<double>(work.size() - k);
         }
         ch.send('B', std::to_string(k));
+        record.done.store(0, std::memory_order_relaxed);
+        record.findings.store(0, std::memory_order_relaxed);
+        record.scenario.store(k, std::memory_order_relaxed);  // before `done` moves for it
         LoopHooks hooks;
         hooks.on_engine = [&](const ControlledEngine& engine) {
           // Re-armed for each scenario's engine (the handlers stay; the
@@ -404,7 +407,11 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
     std::size_t current = first_scenario;  // as the frames tell (progress reads it)
     if (progress)
       limits.on_tick = [&] {
-        progress(current, start_of(current) + record.done.load(std::memory_order_relaxed),
+        // The scenario the child runs now (`current` learns it only from the
+        // frames, read when the child ends); never one before this child's first.
+        const std::size_t k = std::max<std::size_t>(
+            first_scenario, static_cast<std::size_t>(record.scenario.load(std::memory_order_relaxed)));
+        progress(k, start_of(k) + record.done.load(std::memory_order_relaxed),
                  record.findings.load(std::memory_order_relaxed));
       };
     const auto child_start = Clock::now();

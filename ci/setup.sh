@@ -11,8 +11,10 @@ packages=(
   libdw-dev pkg-config                             # program counters to file:line (elfutils)
   libcli11-dev nlohmann-json3-dev                  # CLI, JSON
   relacy-dev                                       # the reference model checker
+  python3                                          # ci/bench.sh's lock report, bench/engines_side_by_side.py
   chromium fonts-dejavu-core                       # renders the HTML report in tests
-  libxml2-utils                                    # xmllint checks junit.xml in tests
+  libxml2-utils                                    # xmllint checks junit.xml against its XSD in tests
+  python3-jsonschema                               # checks results.sarif against the SARIF schema in tests
 )
 
 missing=()

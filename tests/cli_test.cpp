@@ -37,12 +37,65 @@ fs::path scratch(const std::string& name) {
   return p;
 }
 
-TEST(Cli, ListShowsEveryBuiltinWithExpectations) {
+TEST(Cli, ListShowsEveryBuiltinWithExpectationsAndDescriptionsInColumns) {
   const Result r = tangle("list");
   EXPECT_EQ(r.code, 0);
-  EXPECT_NE(r.out.find("deadlock/lock-order: deadlock,lock_order_inversion"), std::string::npos);
-  EXPECT_NE(r.out.find("counter/locked: none"), std::string::npos);
-  EXPECT_GE(lines(r.out), 13);
+  EXPECT_GE(lines(r.out), 14);
+  std::istringstream in(r.out);
+  std::string header;
+  std::getline(in, header);
+  const auto desc_col = header.find("DESCRIPTION");
+  ASSERT_NE(desc_col, std::string::npos) << header;
+  for (std::string line; std::getline(in, line);) {
+    // Every built-in has a description, starting in the DESCRIPTION column.
+    ASSERT_GT(line.size(), desc_col) << line;
+    EXPECT_NE(line[desc_col], ' ') << line;
+    EXPECT_EQ(line[desc_col - 1], ' ') << line;
+  }
+  EXPECT_NE(r.out.find("deadlock,lock_order_inversion"), std::string::npos);
+}
+
+TEST(Cli, ListTakesPatternsAndJson) {
+  const Result r = tangle("list 'deadlock/*' --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["scenarios"].size(), 2u);
+  EXPECT_EQ(doc["scenarios"][0]["name"], "deadlock/lock-order");
+  EXPECT_EQ(doc["scenarios"][0]["expected"], nlohmann::json::array({"deadlock", "lock_order_inversion"}));
+  EXPECT_FALSE(doc["scenarios"][0]["description"].get<std::string>().empty());
+  EXPECT_EQ(doc["scenarios"][0]["threads"], 2);
+  EXPECT_EQ(tangle("list 'nothing/*'").code, 2);
+  EXPECT_EQ(tangle("list --format xml").code, 2);
+}
+
+// prodcons/if-not-while expects invariant_violation and data_race; with a
+// couple of executions it finds one of them at most, which passes by the
+// default rule and fails under --strict-expect naming the missing kind.
+TEST(Cli, StrictExpectRequiresEveryExpectedKind) {
+  const fs::path dir = scratch("strict");
+  const Result loose = tangle("run counter/unprotected --executions 1 --report-dir " + dir.string());
+  EXPECT_EQ(loose.code, 0) << loose.out;
+  const Result strict = tangle("run counter/unprotected --executions 1 --strict-expect --report-dir " + dir.string());
+  EXPECT_EQ(strict.code, 1) << strict.out;
+  EXPECT_NE(strict.out.find("expected invariant_violation was not found (--strict-expect)"), std::string::npos)
+      << strict.out;
+  const Result enough = tangle("run counter/unprotected --executions 2000 --strict-expect --report-dir " + dir.string());
+  EXPECT_EQ(enough.code, 0) << enough.out;
+  const Result help = tangle("run --help");
+  EXPECT_NE(help.out.find("every finding's kind being expected"), std::string::npos) << help.out;
+}
+
+// --time-budget alone on the stress engine runs until it is spent, not the
+// default 200 executions.
+TEST(Cli, StressTimeBudgetAloneRunsUntilItIsSpent) {
+  const fs::path dir = scratch("stress-budget");
+  const Result r = tangle("run counter/locked --engine stress --jobs 1 --time-budget 1.5 --report-dir " + dir.string());
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  std::ifstream in(dir / "results.json");
+  const auto report = tangle::report::read_json(in);
+  ASSERT_EQ(report.scenarios.size(), 1u);
+  EXPECT_GT(report.scenarios[0].executions, 200u);
+  EXPECT_GE(report.duration_s, 1.0);
 }
 
 TEST(Cli, RunAllPassesAndWritesResultsJson) {

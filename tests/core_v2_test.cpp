@@ -1075,7 +1075,8 @@ TEST(CoreStrategyV2, AYieldIsNeverAPreemption) {
 // 12. Purity: execution i depends on (scenario, params, strategy, seed, i) alone
 
 // The runner's dedup signature (model/finding.cpp): kind and source lines,
-// the message only for a finding without lines.
+// the message only for a finding without lines; a data race's two lines
+// unordered, with its variable (the message's "data race on NAME").
 using FindingKey = std::tuple<FindingKind, std::vector<std::string>, std::string>;
 struct FirstSeen {
   std::string trace_hash;
@@ -1085,9 +1086,15 @@ struct FirstSeen {
 
 std::map<FindingKey, FirstSeen> by_key(const report::ScenarioResult& r) {
   std::map<FindingKey, FirstSeen> out;
-  for (const auto& f : r.findings)
-    out.emplace(FindingKey{f.kind, f.locations, f.locations.empty() ? f.message : std::string()},
-                FirstSeen{f.trace_hash, f.first_execution});
+  for (const auto& f : r.findings) {
+    const bool race = f.kind == FindingKind::data_race;
+    std::vector<std::string> lines = f.locations;
+    if (race) std::sort(lines.begin(), lines.end());
+    const std::string rest = race ? f.message.substr(0, f.message.find(": "))
+                             : f.locations.empty() ? f.message
+                                                   : std::string();
+    out.emplace(FindingKey{f.kind, lines, rest}, FirstSeen{f.trace_hash, f.first_execution});
+  }
   return out;
 }
 

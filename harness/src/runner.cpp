@@ -72,9 +72,14 @@ report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw
   auto is_highlight = [&raw](std::uint64_t i) {
     return std::find(raw.events.begin(), raw.events.end(), i) != raw.events.end();
   };
+  // Near one of them: within kTraceContext steps (a finding names a handful).
+  auto near_highlight = [&raw](std::uint64_t i) {
+    return std::any_of(raw.events.begin(), raw.events.end(),
+                       [i](std::uint64_t h) { return (i > h ? i - h : h - i) <= kTraceContext; });
+  };
   for (std::uint64_t i = view.trace_offset; i < end; ++i) {
     const bool highlight = is_highlight(i);
-    if (i < tail && !highlight) continue;  // keep the tail, plus the events the finding names
+    if (i < tail && !near_highlight(i)) continue;  // the tail, and the events the finding names in context
     const TraceEntry& e = view.trace[i - view.trace_offset];
     report::TraceEvent te;
     te.step = i;
@@ -118,7 +123,7 @@ std::string format_seconds(double seconds) {
 }
 
 report::Verdict judge(const std::vector<FindingKind>& expected,
-                      const std::vector<report::Finding>& findings, std::string* reason) {
+                      const std::vector<report::Finding>& findings, std::string* reason, bool strict) {
   std::string why;
   if (expected.empty()) {
     if (!findings.empty())
@@ -132,18 +137,24 @@ report::Verdict judge(const std::vector<FindingKind>& expected,
         why = "unexpected finding " + std::string(to_string(f.kind));
         break;
       }
+    if (why.empty() && strict)
+      for (FindingKind k : expected)
+        if (std::none_of(findings.begin(), findings.end(), [k](const report::Finding& f) { return f.kind == k; })) {
+          why = "expected " + std::string(to_string(k)) + " was not found (--strict-expect)";
+          break;
+        }
   }
   if (reason) *reason = why;
   return why.empty() ? report::Verdict::pass : report::Verdict::fail;
 }
 
-void judge_result(report::ScenarioResult& r) {
+void judge_result(report::ScenarioResult& r, bool strict) {
   if (!r.complete && r.executions == 0 && r.findings.empty()) {
     r.verdict = report::Verdict::fail;
     r.verdict_reason = r.incomplete_reason;
     return;
   }
-  r.verdict = judge(r.expected, r.findings, &r.verdict_reason);
+  r.verdict = judge(r.expected, r.findings, &r.verdict_reason, strict);
 }
 
 report::ScenarioResult not_run(const ScenarioInfo& info, const Params& params, const std::string& why) {
@@ -243,7 +254,10 @@ report::ScenarioResult run_scenario(const ScenarioInfo& info, const Params& para
                                     const RunOptions& options, const ProgressFn& progress) {
   if (options.isolate) return run_scenario_supervised(info, params, options, progress);
   LoopHooks hooks;
-  if (progress) hooks.on_tick = [&progress](const report::ScenarioResult&, std::uint64_t done) { progress(done); };
+  if (progress)
+    hooks.on_tick = [&progress](const report::ScenarioResult& so_far, std::uint64_t done) {
+      progress(done, so_far.findings.size());
+    };
   return run_executions(info, params, options, 0, options.executions, hooks);
 }
 

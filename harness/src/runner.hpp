@@ -31,6 +31,7 @@ namespace tangle::detail {
 // from kCalibrationExecutions on use what those saw. A loop that starts past
 // them (a shard) re-runs the missing ones silently first.
 inline constexpr std::uint64_t kCalibrationExecutions = 8;
+inline constexpr std::uint64_t kTraceContext = 8;
 inline constexpr std::uint64_t kDefaultPctK = 16;
 struct Calibration {
   std::uint64_t counted = 0;        // executions [0, counted) are in it
@@ -59,7 +60,11 @@ struct RunOptions {
   std::uint64_t executions = 10000;
   double time_budget_s = 0;      // 0: no budget; else stop when spent
   EngineOptions engine;
-  std::size_t trace_tail = 200;  // events kept per finding in the report
+  // Events kept per finding in the report: the last trace_tail of the
+  // execution (all of it when shorter — the HTML's "whole trace"), plus
+  // every event the finding names with kTraceContext events on each side,
+  // however early (the reports' excerpts are centred on those).
+  std::size_t trace_tail = 1000;
   // Executions in supervised child processes (isolation/supervised_runner.hpp):
   // a crash, exit, stop or spin of scenario code is a finding, never the end
   // of this process. Off: in this process (tests of the engine itself).
@@ -69,8 +74,9 @@ struct RunOptions {
   Calibration calibration;       // what is known of executions [0, kCalibrationExecutions) already
 };
 
-// Called now and then from the run loop with executions done so far.
-using ProgressFn = std::function<void(std::uint64_t done)>;
+// Called now and then from the run loop with executions done so far and the
+// distinct findings among them.
+using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t findings)>;
 
 // One execution as a finding's report needs it: the engine's own (in this
 // process) or a snapshot copied out of a child that died (snapshot.hpp).
@@ -162,13 +168,19 @@ void attach_controlled_replays(const ScenarioInfo& info, const Params& params,
 // "2.5", "10", "0.001": seconds as a person writes them.
 std::string format_seconds(double seconds);
 
+// The verdict rule. A clean scenario (nothing expected) passes when nothing
+// was found. A buggy one passes when at least one finding was made and every
+// finding's kind is in the expected set — by default not every expected kind
+// need show up (prodcons/if-not-while passes on its invariant_violation
+// alone: which of its bugs an interleaving reaches is chance); `strict`
+// (--strict-expect) also requires each expected kind to be found.
 report::Verdict judge(const std::vector<report::FindingKind>& expected,
-                      const std::vector<report::Finding>& findings, std::string* reason);
+                      const std::vector<report::Finding>& findings, std::string* reason, bool strict = false);
 // Sets r.verdict and r.verdict_reason by judge(), except that a scenario
 // stopped before its first execution (incomplete, nothing run, nothing
 // found) fails with its incomplete_reason: it checked nothing. Every engine
 // and the CLI's --expect judge results through this one rule.
-void judge_result(report::ScenarioResult& r);
+void judge_result(report::ScenarioResult& r, bool strict = false);
 // A scenario the run stopped before it began: incomplete ("not run: " + why),
 // judged (so failed).
 report::ScenarioResult not_run(const ScenarioInfo& info, const Params& params, const std::string& why);

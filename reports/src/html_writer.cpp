@@ -12,8 +12,9 @@
 // it only compares data-* attributes holding escaped text.
 //
 // Size and speed with thousands of findings: findings are <details> (closed
-// except the first few, so the browser does not lay them out), each timeline
-// draws at most HtmlOptions::max_trace_events (the tail of the trace), and
+// except those of failing scenarios and the first of each other one, so the
+// browser does not lay them out), each timeline draws the excerpt around the
+// events the finding names (the whole stored trace in a closed <details>), and
 // once kTotalDrawnEvents events were drawn on the page later findings show
 // their summary, locations and replay command without a timeline. Source files
 // are read once each. Cost: linear in the report size.
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include "formats.hpp"
+#include "tangle/report/excerpt.hpp"
 #include "tangle/report/trace_ops.hpp"
 #include "tangle/report/writers.hpp"
 #include "text.hpp"
@@ -42,6 +44,8 @@ using detail::append_escaped;
 
 // Past this many drawn events per page, timelines are omitted (see above).
 constexpr std::size_t kTotalDrawnEvents = 60000;
+// Events drawn on each side of an event the finding names.
+constexpr std::size_t kContextEvents = 6;
 
 std::string fmt(const char* format, double value) {
   char buf[64];
@@ -153,6 +157,7 @@ class Page {
   void cycle_text(const Finding& f);
   void cycle_graph(const Finding& f, const std::string& id);
   void timeline(const Finding& f);
+  void lanes(const Finding& f, const std::vector<ExcerptRun>& runs);
   void stacks(const Finding& f);
   void script();
 
@@ -255,6 +260,8 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans"
 .tick{fill:#8c959f;font-size:10px}.tickline{stroke:#eaeef2}
 .flow{fill:none;stroke:#c9d1d9;stroke-width:1.2}
 .hlband{fill:#ffebe9}
+.gap rect{fill:#eaeef2}.gap text{fill:#57606a;font-size:10px}
+details.fulltrace{margin:6px 0}details.fulltrace>summary{cursor:pointer;font-size:12.5px;color:#0969da;margin-bottom:4px}
 .ev circle{stroke:#fff;stroke-width:1.5}
 .ev text{fill:#fff;font-size:9px;font-weight:700;text-anchor:middle;dominant-baseline:central;pointer-events:none}
 .ev.hl circle{stroke:#cf222e;stroke-width:2.5}
@@ -464,8 +471,9 @@ void Page::scenario_section(const ScenarioResult& s, std::size_t index) {
     out_ += "</p>\n";
   }
   for (std::size_t j = 0; j < s.findings.size(); ++j) {
-    // Open the first finding of each scenario while the page is small.
-    bool open = j == 0 && opened_ < opt_.open_findings;
+    // Every finding of a failing scenario is open (each is something to
+    // act on); of the others the first, while the page is small.
+    bool open = s.verdict == Verdict::fail || (j == 0 && opened_ < opt_.open_findings);
     opened_ += open;
     finding(s, s.findings[j], id + "-f" + std::to_string(j), open);
   }
@@ -800,9 +808,14 @@ OpStyle op_style(const std::string& op) {
 // The interleaving as a swimlane timeline: one lane per thread, one mark per
 // event in execution order, a thin line following the order (vertical jumps
 // are context switches), highlighted events ringed in red on a red band.
+// What is drawn is the excerpt (excerpt.hpp): the events the finding names
+// with kContextEvents around each, elided stretches drawn as a "…N…" column;
+// when the stored trace holds more, a closed <details> below draws all of it
+// (the browser lays it out only when opened).
 void Page::timeline(const Finding& f) {
-  std::size_t count = std::min(f.trace.size(), opt_.max_trace_events);
   out_ += "<h4>Interleaving</h4>\n";
+  const std::vector<ExcerptRun> runs = excerpt(f, kContextEvents, opt_.max_trace_events);
+  const std::size_t count = shown_events(runs);
   if (drawn_events_ + count > kTotalDrawnEvents) {
     out_ += "<p class=\"note\">Timeline omitted to keep this page small (" +
             std::to_string(kTotalDrawnEvents) +
@@ -810,9 +823,53 @@ void Page::timeline(const Finding& f) {
     return;
   }
   drawn_events_ += count;
-  auto begin = f.trace.end() - static_cast<std::ptrdiff_t>(count);
+  const std::uint64_t total = std::max<std::uint64_t>(f.trace_length, f.trace.size());
+  const bool named = std::any_of(f.trace.begin(), f.trace.end(), [](const TraceEvent& e) { return e.highlight; });
+  if (total > count)
+    out_ += "<p class=\"note\">" + std::to_string(count) + " of " + std::to_string(total) + " events: " +
+            (named ? "the events of the finding with " + std::to_string(kContextEvents) + " on each side"
+                   : std::string("the last ones")) +
+            "; elided stretches are marked \xE2\x80\xA6</p>\n";
+  lanes(f, runs);
+  const std::vector<ExcerptRun> all = whole_trace(f);
+  const std::size_t stored = shown_events(all);
+  if (stored > count && drawn_events_ + stored <= kTotalDrawnEvents) {
+    drawn_events_ += stored;
+    out_ += "<details class=\"fulltrace\"><summary>Show the whole trace (" + std::to_string(stored) +
+            (stored < total ? " stored of " + std::to_string(total) : std::string()) + " events)</summary>\n";
+    lanes(f, all);
+    out_ += "</details>\n";
+  }
+  out_ += "<div class=\"legend\"><span><i class=\"op-acquire\"></i>L lock / acquire</span>"
+          "<span><i class=\"op-release\"></i>U unlock / release</span><span><i class=\"op-read\"></i>R read"
+          "</span><span><i class=\"op-write\"></i>W write</span><span><i class=\"op-wait\"></i>"
+          "w wait</span><span><i class=\"op-signal\"></i>N notify / set</span><span><i class=\"op-thread\">"
+          "</i>T spawn / join</span><span><i class=\"op-choice\"></i>? data choice</span><span><i "
+          "class=\"op-failure\"></i>! check failed</span><span><i class=\"op-other\"></i>other</span><span style=\"color:#cf222e\">"
+          "\xE2\x97\x8E part of the finding</span><span>\xE2\x80\xA6 events elided</span><span>hover a mark for details</span></div>\n";
+}
+
+// One swimlane drawing of `runs`: a column per event, and a narrower column
+// per elided stretch.
+void Page::lanes(const Finding& f, const std::vector<ExcerptRun>& runs) {
+  // Slots left to right: an event (its index in f.trace) or a gap (its size).
+  struct Slot {
+    const TraceEvent* event = nullptr;
+    std::uint64_t skipped = 0;
+  };
+  std::vector<Slot> slots;
+  for (const auto& run : runs) {
+    if (run.skipped_before > 0) slots.push_back({nullptr, run.skipped_before});
+    for (std::size_t i = run.begin; i < run.end; ++i) slots.push_back({&f.trace[i], 0});
+    if (&run == &runs.back() && run.skipped_after > 0) slots.push_back({nullptr, run.skipped_after});
+  }
+  std::size_t count = 0;
   std::vector<int> threads;
-  for (auto it = begin; it != f.trace.end(); ++it) threads.push_back(it->thread);
+  for (const auto& slot : slots)
+    if (slot.event) {
+      ++count;
+      threads.push_back(slot.event->thread);
+    }
   std::sort(threads.begin(), threads.end());
   threads.erase(std::unique(threads.begin(), threads.end()), threads.end());
   std::map<int, std::size_t> lane;
@@ -825,12 +882,16 @@ void Page::timeline(const Finding& f) {
   // they stay visible while a long timeline scrolls.
   const double label_w = 48, left = 6, top = 24, lane_h = roomy ? 50 : 44;
   const double dx = roomy ? 72 : count <= 60 ? 30 : 20;
-  const double width = left + dx * static_cast<double>(count) + (roomy ? 16 : 150);
+  const double gap_w = 56;  // room for "…12345…" inside the band
+  std::vector<double> xs;  // centre of each slot
+  double x = left;
+  for (const auto& slot : slots) {
+    const double w = slot.event ? dx : gap_w;
+    xs.push_back(x + w / 2);
+    x += w;
+  }
+  const double width = x + (roomy ? 16 : 150);
   const double height = top + lane_h * static_cast<double>(threads.size()) + 10;
-  std::uint64_t total = std::max<std::uint64_t>(f.trace_length, f.trace.size());
-  if (total > count)
-    out_ += "<p class=\"note\">Last " + std::to_string(count) + " of " + std::to_string(total) +
-            " events.</p>\n";
   out_ += "<div class=\"timeline\"><svg class=\"lanes\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
           num(label_w) + "\" height=\"" + num(height) + "\">";
   for (std::size_t i = 0; i < threads.size(); ++i) {
@@ -846,42 +907,57 @@ void Page::timeline(const Finding& f) {
     out_ += "<rect class=\"" + std::string(i % 2 ? "lane2" : "lane") + "\" x=\"0\" y=\"" +
             num(top + lane_h * static_cast<double>(i)) + "\" width=\"100%\" height=\"" +
             num(lane_h) + "\"/>";
-  auto x_of = [&](std::size_t i) { return left + dx * static_cast<double>(i) + dx / 2; };
   auto y_of = [&](int thread) {
     return top + lane_h * static_cast<double>(lane[thread]) + (roomy ? lane_h / 2 - 6 : lane_h / 2);
   };
-  // Step ticks (by position), labelled with the event's step.
+  const double lanes_h = lane_h * static_cast<double>(threads.size());
+  // Step ticks (every `every`-th event of a run, and each run's first),
+  // labelled with the event's step; gaps as a hatched column.
   std::size_t every = roomy ? 1 : count <= 60 ? 5 : 10;
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto& e = *(begin + static_cast<std::ptrdiff_t>(i));
+  for (std::size_t i = 0, in_run = 0; i < slots.size(); ++i) {
+    if (!slots[i].event) {
+      in_run = 0;
+      out_ += "<g class=\"gap\"><title>" + std::to_string(slots[i].skipped) + " events elided</title><rect x=\"" +
+              num(xs[i] - gap_w / 2 + 4) + "\" y=\"" + num(top) + "\" width=\"" + num(gap_w - 8) + "\" height=\"" +
+              num(lanes_h) + "\"/><text x=\"" + num(xs[i]) + "\" y=\"" + num(top + lanes_h / 2) +
+              "\" text-anchor=\"middle\" dominant-baseline=\"central\">\xE2\x80\xA6" +
+              std::to_string(slots[i].skipped) + "\xE2\x80\xA6</text></g>";
+      continue;
+    }
+    const auto& e = *slots[i].event;
     if (e.highlight)
-      out_ += "<rect class=\"hlband\" x=\"" + num(x_of(i) - dx / 2 + 1) + "\" y=\"" + num(top) +
-              "\" width=\"" + num(dx - 2) + "\" height=\"" +
-              num(lane_h * static_cast<double>(threads.size())) + "\"/>";
-    if (i % every == 0)
-      out_ += "<text class=\"tick\" x=\"" + num(x_of(i)) + "\" y=\"15\" text-anchor=\"middle\">" +
+      out_ += "<rect class=\"hlband\" x=\"" + num(xs[i] - dx / 2 + 1) + "\" y=\"" + num(top) +
+              "\" width=\"" + num(dx - 2) + "\" height=\"" + num(lanes_h) + "\"/>";
+    if (in_run++ % every == 0)
+      out_ += "<text class=\"tick\" x=\"" + num(xs[i]) + "\" y=\"15\" text-anchor=\"middle\">" +
               std::to_string(e.step) + "</text>";
   }
+  // The order line, broken at each gap.
   out_ += "<polyline class=\"flow\" points=\"";
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto& e = *(begin + static_cast<std::ptrdiff_t>(i));
-    out_ += num(x_of(i)) + "," + num(y_of(e.thread)) + " ";
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (!slots[i].event) {
+      out_ += "\"/><polyline class=\"flow\" points=\"";
+      continue;
+    }
+    out_ += num(xs[i]) + "," + num(y_of(slots[i].event->thread)) + " ";
   }
   out_ += "\"/>";
   std::string labels;
   int highlighted = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto& e = *(begin + static_cast<std::ptrdiff_t>(i));
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (!slots[i].event) continue;
+    const auto& e = *slots[i].event;
     auto style = op_style(e.op);
-    double x = x_of(i), y = y_of(e.thread);
+    double ex = xs[i], y = y_of(e.thread);
     out_ += "<g class=\"ev " + style.cls + (e.highlight ? " hl" : "") + "\"><title>";
-    std::string tip = "step " + std::to_string(e.step) + " \xC2\xB7 T" + std::to_string(e.thread) +
-                      " " + e.op + (e.object.empty() ? "" : " " + e.object);
+    std::string tip = "step " + std::to_string(e.step) + " \xC2\xB7 " +
+                      (e.thread < 0 ? std::string("main") : "T" + std::to_string(e.thread)) + " " + e.op +
+                      (e.object.empty() ? "" : " " + e.object);
     if (!e.location.empty()) tip += "\n" + e.location;
     if (!e.detail.empty()) tip += "\n" + e.detail;
     esc(tip);
-    out_ += "</title><circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"" +
-            (e.highlight ? "9" : "7.5") + "\"/><text x=\"" + num(x) + "\" y=\"" + num(y) + "\">" +
+    out_ += "</title><circle cx=\"" + num(ex) + "\" cy=\"" + num(y) + "\" r=\"" +
+            (e.highlight ? "9" : "7.5") + "\"/><text x=\"" + num(ex) + "\" y=\"" + num(y) + "\">" +
             style.letter + "</text></g>";
     if (roomy) {
       // Under the mark: the object (or the op when there is none), centred.
@@ -890,24 +966,18 @@ void Page::timeline(const Finding& f) {
       if (text.size() > 11 && text.find(' ') != std::string::npos)
         text = text.substr(text.find(' ') + 1);
       labels += "<text class=\"evlabel" + std::string(e.highlight ? " hl" : "") + "\" x=\"" +
-                num(x) + "\" y=\"" + num(y + 19) + "\">" + detail::escaped(truncate(text, 10)) +
+                num(ex) + "\" y=\"" + num(y + 19) + "\">" + detail::escaped(truncate(text, 10)) +
                 "</text>";
     } else if (e.highlight) {
       // Alternate label above/below so neighbouring labels collide less.
       double ly = y + ((highlighted++ % 2) ? -13 : 19.5);
-      labels += "<text class=\"hllabel\" x=\"" + num(x + 4) + "\" y=\"" + num(ly) + "\">" +
+      labels += "<text class=\"hllabel\" x=\"" + num(ex + 4) + "\" y=\"" + num(ly) + "\">" +
                 detail::escaped(truncate(e.op + (e.object.empty() ? "" : " " + e.object), 24)) +
                 "</text>";
     }
   }
   out_ += labels;
-  out_ += "</svg></div></div>\n<div class=\"legend\"><span><i class=\"op-acquire\"></i>L lock / acquire</span>"
-          "<span><i class=\"op-release\"></i>U unlock / release</span><span><i class=\"op-read\"></i>R read"
-          "</span><span><i class=\"op-write\"></i>W write</span><span><i class=\"op-wait\"></i>"
-          "w wait</span><span><i class=\"op-signal\"></i>N notify / set</span><span><i class=\"op-thread\">"
-          "</i>T spawn / join</span><span><i class=\"op-choice\"></i>? data choice</span><span><i "
-          "class=\"op-failure\"></i>! check failed</span><span><i class=\"op-other\"></i>other</span><span style=\"color:#cf222e\">"
-          "\xE2\x97\x8E part of the finding</span><span>hover a mark for details</span></div>\n";
+  out_ += "</svg></div></div>\n";
 }
 
 void Page::stacks(const Finding& f) {

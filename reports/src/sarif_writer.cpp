@@ -26,9 +26,16 @@
 //     properties                          engine, strategy, depth, seed
 //     results[]                           one per distinct Finding
 //       ruleId / ruleIndex                Finding::kind
-//       level                             "error" when the scenario's verdict
-//                                         is fail, "note" when the finding was
-//                                         expected (the scenario passed)
+//       level                             "note" when the finding's kind is
+//                                         one its scenario expects (a
+//                                         deliberately buggy scenario), else
+//                                         "error"
+//       suppressions[0]                   expected findings only: kind
+//                                         "inSource" (the scenario's source
+//                                         declares it), status "accepted",
+//                                         justification "expected by scenario
+//                                         NAME ...", so code scanning shows
+//                                         only the unexpected ones as alerts
 //       message.text                      scenario name + Finding::message
 //       locations[0]                      Finding::locations[0]
 //       relatedLocations[]                Finding::locations[1..], cycle edges
@@ -225,13 +232,19 @@ ordered_json stacks(const Finding& f, const UriMapper& uris) {
 
 ordered_json result(const ScenarioResult& s, const Finding& f, std::uint64_t occurrences,
                     const UriMapper& uris, const std::string& replay_command) {
-  bool expected = s.verdict == Verdict::pass;
+  const bool expected = std::find(s.expected.begin(), s.expected.end(), f.kind) != s.expected.end();
   ordered_json r;
   r["ruleId"] = std::string(to_string(f.kind));
   r["ruleIndex"] = rule_index(f.kind);
   r["level"] = expected ? "note" : "error";
   std::string text = s.name + ": " + (f.message.empty() ? std::string(to_string(f.kind)) : f.message);
   if (expected) text += " (expected: this scenario is meant to have this bug)";
+  if (expected)
+    r["suppressions"] = ordered_json::array(
+        {{{"kind", "inSource"},
+          {"status", "accepted"},
+          {"justification", "expected by scenario " + s.name + " (it declares ->expect(" +
+                                detail::join_kinds(s.expected) + ")): a deliberate bug, not an alert"}}});
   if (!f.replay.empty()) text += ". Replay: tangle replay " + f.replay;
   r["message"] = message(text);
 

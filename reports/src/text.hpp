@@ -21,6 +21,17 @@ std::string valid_utf8(std::string_view text);
 void append_escaped(std::string& out, std::string_view text);
 std::string escaped(std::string_view text);
 
+// `text` safe to print on a terminal, one cell per character: control
+// bytes (C0, DEL, and the C1 range U+0080..U+009F, which includes CSI) and
+// every byte of an invalid UTF-8 sequence become "\xNN", a backslash "\\",
+// so scenario strings can neither move the cursor nor recolour the screen,
+// and distinct strings stay distinct.
+std::string terminal_safe(std::string_view text);
+
+// Columns `text` takes on a terminal: its code points (valid UTF-8, as
+// terminal_safe leaves it). Wide (East Asian) characters count as one.
+std::size_t display_width(std::string_view text);
+
 // "counter/unprotected" -> "counter"; a name without '/' is its own family.
 std::string family_of(std::string_view scenario_name);
 

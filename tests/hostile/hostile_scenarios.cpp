@@ -89,7 +89,7 @@ TANGLE_HOSTILE(ThrowsInt, "hostile/throws-int", crash, { throw 42; });
 
 // Unbounded recursion on the scenario thread's stack (a fiber's, on the
 // controlled engine): the guard page, then SIGSEGV on the alternate stack.
-[[gnu::noinline]] int recurse(volatile int depth) {
+[[gnu::noinline]] int recurse(int depth) {
   volatile char frame[512];
   frame[0] = static_cast<char>(depth);
   return recurse(depth + 1) + frame[0];

@@ -177,13 +177,23 @@ TEST(HtmlSources, NeverReadsOutsideTheSourceRoot) {
   std::filesystem::remove(secret);
 }
 
-TEST(HtmlTimeline, DrawsOnlyTheTailOfLongTraces) {
+TEST(HtmlTimeline, DrawsTheNamedEventsInContextAndTheWholeTraceOnDemand) {
+  // 1000 stored events of 3000, the finding's event the last stored one.
   auto r = testing::large_report(1, 1, 1000);
   auto h = html_of(r);
-  EXPECT_EQ(count(h, "<g class=\"ev "), 200u);
-  EXPECT_NE(h.find("Last 200 of 3000 events."), std::string::npos);
-  EXPECT_NE(h.find("<title>step 999 "), std::string::npos);
-  EXPECT_EQ(h.find("<title>step 799 "), std::string::npos);
+  const auto whole = h.find("<details class=\"fulltrace\">");
+  ASSERT_NE(whole, std::string::npos);
+  const std::string excerpt = h.substr(0, whole), rest = h.substr(whole);
+  EXPECT_EQ(count(excerpt, "<g class=\"ev "), 7u);  // step 999 and 6 before it
+  EXPECT_NE(excerpt.find("<title>step 999 "), std::string::npos);
+  EXPECT_NE(excerpt.find("<title>step 993 "), std::string::npos);
+  EXPECT_EQ(excerpt.find("<title>step 992 "), std::string::npos);
+  EXPECT_NE(excerpt.find("7 of 3000 events"), std::string::npos);
+  EXPECT_NE(excerpt.find("\xE2\x80\xA6" "993\xE2\x80\xA6"), std::string::npos) << "the elided start is marked";
+  EXPECT_NE(excerpt.find("\xE2\x80\xA6" "2000\xE2\x80\xA6"), std::string::npos) << "the elided end is marked";
+  // On demand (a closed <details>): every stored event.
+  EXPECT_NE(rest.find("Show the whole trace (1000 stored of 3000 events)"), std::string::npos);
+  EXPECT_EQ(count(rest, "<g class=\"ev "), 1000u);
 }
 
 // Not a timed assertion: shows the cost in the test log and checks the page

@@ -1,8 +1,10 @@
 // results.json round trip, junit.xml structure and counts, results.sarif shape.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -239,6 +241,40 @@ TEST(JunitReport, ValidatesWithXmllintWhenInstalled) {
   std::filesystem::remove_all(dir);
 }
 
+// The schema Jenkins validates junit.xml against (the xunit plugin's
+// junit-10.xsd, kept in tests/reports/schemas/): the sample holds every part
+// the writer emits (failures, system-out, properties, hostile strings).
+TEST(JunitReport, ValidatesAgainstTheJenkinsJunitSchema) {
+  if (std::system("command -v xmllint >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "xmllint not installed (Debian: libxml2-utils, ci/setup.sh)";
+  auto dir = testing::temp_dir("junit-xsd");
+  RunReport empty;
+  int n = 0;
+  for (const RunReport& r : {sample_report(), empty}) {
+    auto path = dir / ("junit" + std::to_string(n++) + ".xml");
+    std::ofstream(path) << junit_of(r);
+    std::string cmd = "xmllint --noout --schema '" TANGLE_SCHEMA_DIR "/junit-10.xsd' '" + path.string() + "' 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << "junit-10.xsd rejects " << path;
+  }
+  // The check can fail: an attribute the schema does not allow is rejected.
+  auto bad = dir / "bad.xml";
+  std::ofstream(bad) << "<testsuites><testsuite name=\"f\" tests=\"1\" failures=\"0\" errors=\"0\">"
+                        "<testcase name=\"x\" executions=\"3\"/></testsuite></testsuites>\n";
+  std::string cmd = "xmllint --noout --schema '" TANGLE_SCHEMA_DIR "/junit-10.xsd' '" + bad.string() + "' 2>/dev/null";
+  EXPECT_NE(std::system(cmd.c_str()), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(JunitReport, ExecutionsArePropertiesOfTheFamily) {
+  auto root = testing::parse_xml(junit_of(sample_report()));
+  bool found = false;
+  for (const auto* suite : root->all("testsuite"))
+    for (const auto* props : suite->all("properties"))
+      for (const auto* p : props->all("property"))
+        found |= p->attr("name") == "counter/unprotected.executions" && p->attr("value") == "412";
+  EXPECT_TRUE(found);
+}
+
 TEST(JunitReport, EmptyRunIsValid) {
   RunReport empty;
   auto root = testing::parse_xml(junit_of(empty));
@@ -277,9 +313,14 @@ TEST(SarifReport, OneResultPerDistinctFindingWithRuleAndLevel) {
     EXPECT_EQ(run["tool"]["driver"]["rules"][index]["id"], r["ruleId"]);
     EXPECT_FALSE(r["message"]["text"].get<std::string>().empty());
     std::string scenario = r["properties"]["scenario"];
-    bool failing = scenario == "event/gate" || scenario == testing::kHostileName ||
-                   scenario.rfind("evil/", 0) == 0;
-    EXPECT_EQ(r["level"], failing ? "error" : "note") << scenario;
+    // "note" exactly for a kind the scenario expects (suppressed below).
+    const ScenarioResult* sc = nullptr;
+    for (const auto& x : report.scenarios)
+      if (x.name == scenario) sc = &x;
+    ASSERT_NE(sc, nullptr);
+    const bool expected = std::find(sc->expected.begin(), sc->expected.end(),
+                                    *parse_kind(r["ruleId"].get<std::string>())) != sc->expected.end();
+    EXPECT_EQ(r["level"], expected ? "note" : "error") << scenario;
     EXPECT_TRUE(r["partialFingerprints"].contains("tangleFinding/v1"));
   }
   // The missed expected bug has no finding: it is a notification.
@@ -287,6 +328,94 @@ TEST(SarifReport, OneResultPerDistinctFindingWithRuleAndLevel) {
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_NE(notes[0]["message"]["text"].get<std::string>().find("prodcons/lost-wakeup"),
             std::string::npos);
+}
+
+// Code scanning shows only what is not suppressed: a deliberate bug of a
+// tutorial scenario is suppressed (inSource, accepted, with why), a finding
+// no scenario expects is not — also in a scenario that expects other kinds.
+TEST(SarifReport, ExpectedFindingsAreSuppressedUnexpectedOnesAreNot) {
+  RunReport report;
+  ScenarioResult s;
+  s.name = "counter/unprotected";
+  s.expected = {FindingKind::data_race};
+  s.verdict = Verdict::fail;
+  Finding expected, unexpected;
+  expected.kind = FindingKind::data_race;
+  expected.locations = {"scenarios/counter/unprotected.cpp:17"};
+  unexpected.kind = FindingKind::crash;
+  unexpected.message = "thread 1 threw int";
+  s.findings = {expected, unexpected};
+  ScenarioResult clean;
+  clean.name = "counter/locked";
+  clean.verdict = Verdict::fail;
+  clean.findings = {expected};
+  report.scenarios = {s, clean};
+  const auto results = sarif_of(report)["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    const bool suppressed = r.contains("suppressions");
+    const bool should = r["properties"]["scenario"] == "counter/unprotected" && r["ruleId"] == "data_race";
+    EXPECT_EQ(suppressed, should) << r.dump();
+    if (!suppressed) {
+      EXPECT_EQ(r["level"], "error");
+      continue;
+    }
+    ASSERT_EQ(r["suppressions"].size(), 1u);
+    EXPECT_EQ(r["suppressions"][0]["kind"], "inSource");
+    EXPECT_EQ(r["suppressions"][0]["status"], "accepted");
+    EXPECT_EQ(r["suppressions"][0]["justification"].get<std::string>().rfind("expected by scenario counter/unprotected", 0), 0u);
+  }
+}
+
+// The SARIF 2.1.0 JSON schema (tests/reports/schemas/), checked by Debian's
+// python3-jsonschema (ci/setup.sh) run by Debian's interpreter: /usr/bin/python3,
+// not whatever python3 comes first in PATH.
+constexpr const char* kJsonSchemaCheck =
+    "import json, sys, jsonschema\n"
+    "schema = json.load(open(sys.argv[1]))\n"
+    "jsonschema.Draft7Validator.check_schema(schema)\n"
+    "errors = list(jsonschema.Draft7Validator(schema).iter_errors(json.load(open(sys.argv[2]))))\n"
+    "for e in errors[:20]: print('/'.join(map(str, e.absolute_path)), e.message[:300])\n"
+    "sys.exit(1 if errors else 0)\n";
+
+int sarif_schema_check(const std::filesystem::path& document, std::string* output) {
+  const auto script = document.parent_path() / "check.py";
+  std::ofstream(script) << kJsonSchemaCheck;
+  const auto log = document.parent_path() / "check.log";
+  const std::string cmd = "/usr/bin/python3 '" + script.string() + "' '" TANGLE_SCHEMA_DIR "/sarif-schema-2.1.0.json' '" +
+                          document.string() + "' > '" + log.string() + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  std::ifstream in(log);
+  *output = std::string(std::istreambuf_iterator<char>(in), {});
+  return status;
+}
+
+TEST(SarifReport, ValidatesAgainstTheSarif210Schema) {
+  if (std::system("/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "Debian's python3-jsonschema not installed (ci/setup.sh)";
+  auto dir = testing::temp_dir("sarif-schema");
+  std::string output;
+  // The sample has every part the writer emits: thread flows, cycles, TSan
+  // stacks, notifications, suppressions, hostile strings; with and without
+  // a source root; and an empty run.
+  RunReport empty;
+  int n = 0;
+  for (const auto& [report, root] : std::vector<std::pair<RunReport, std::filesystem::path>>{
+           {sample_report(), {}}, {sample_report(), testing::make_source_root()}, {empty, {}}}) {
+    const auto path = dir / ("results" + std::to_string(n++) + ".sarif");
+    std::ofstream(path) << sarif_of(report, root).dump();
+    EXPECT_EQ(sarif_schema_check(path, &output), 0) << path << " does not validate:\n" << output;
+  }
+  // The check can fail: a result without its message, a level SARIF does not know.
+  auto broken = sarif_of(sample_report());
+  broken["runs"][0]["results"][0].erase("message");
+  broken["runs"][0]["results"][1]["level"] = "fatal";
+  const auto bad = dir / "broken.sarif";
+  std::ofstream(bad) << broken.dump();
+  EXPECT_NE(sarif_schema_check(bad, &output), 0);
+  EXPECT_NE(output.find("'message' is a required property"), std::string::npos) << output;
+  EXPECT_NE(output.find("'fatal' is not one of"), std::string::npos) << output;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SarifReport, LocationsAreRelativeToSrcRoot) {

@@ -15,9 +15,12 @@
 #include <sstream>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "isolation/isolation.hpp"  // detail::interrupt_signal
 #include "runner.hpp"  // detail::judge
+#include "source_path.hpp"
+#include "tangle/report/console.hpp"
 #include "tangle/report/reporter.hpp"
 #include "tangle/report/writers.hpp"
 
@@ -179,11 +182,10 @@ Expectations read_expect_file(const std::string& path) {
 }
 
 void apply_expectations(const Expectations& expectations, const std::string& scenario,
-                        report::ScenarioResult& result) {
-  if (auto it = expectations.find(scenario); it != expectations.end()) {
-    result.expected = it->second;
-    detail::judge_result(result);
-  }
+                        report::ScenarioResult& result, bool strict) {
+  const auto it = expectations.find(scenario);
+  if (it != expectations.end()) result.expected = it->second;
+  if (it != expectations.end() || strict) detail::judge_result(result, strict);
 }
 
 int finish_gate(const report::RunReport& rep, bool gate, std::ostream& out) {
@@ -266,7 +268,9 @@ int finish_report(const report::RunReport& given, const ReportOutput& output, co
   options.source_root = output.source_root;
   options.details = output.details;
   std::ostream& human = human_stream(output);
+  options.color = report::color_wanted(&human == &std::cout ? STDOUT_FILENO : STDERR_FILENO);
   const auto console = report::make_reporter("console", options);
+  options.color = false;  // documents and files never
   console->set_output(human);
   report::report_to(*console, *rep);
   if (!last_line.empty()) human << last_line << "\n";
@@ -314,8 +318,66 @@ void check_report_dir(const std::string& dir) {
 
 std::string command_line(int argc, char** argv) {
   std::string s;
-  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) s += ' ';
+    s += argv[i];  // appended, not `" " + std::string(...)`: GCC 12 warns -Wrestrict on that
+  }
   return s;
+}
+
+void write_scenario_list(const std::vector<const ScenarioInfo*>& scenarios, const std::string& format,
+                         std::ostream& out) {
+  auto kinds_of = [](const ScenarioInfo& s) {
+    std::vector<std::string> kinds;
+    for (auto k : s.expected) kinds.emplace_back(report::to_string(k));
+    return kinds;
+  };
+  // Threads at the declared defaults.
+  auto threads_of = [](const ScenarioInfo& s) { return s.thread_count ? s.thread_count(Params(s.defaults)) : 0; };
+  if (format == "json") {
+    nlohmann::ordered_json doc = {{"scenarios", nlohmann::ordered_json::array()}};
+    for (const ScenarioInfo* s : scenarios) {
+      nlohmann::ordered_json params = nlohmann::ordered_json::object();
+      for (const auto& [k, v] : s->defaults) {
+        params[k] = {{"default", v}};
+        if (auto r = s->ranges.find(k); r != s->ranges.end()) {
+          params[k]["min"] = r->second.min;
+          params[k]["max"] = r->second.max;
+        }
+      }
+      doc["scenarios"].push_back({{"name", s->name},
+                                  {"description", s->description},
+                                  {"expected", kinds_of(*s)},
+                                  {"threads", threads_of(*s)},
+                                  {"params", std::move(params)},
+                                  {"file", detail::relative_source_path(s->file.c_str())},
+                                  {"spawns_threads", s->spawns_threads}});
+    }
+    out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return;
+  }
+  if (format != "console") throw UsageError("tangle list --format takes console or json, not '" + one_line(format) + "'");
+  std::vector<std::vector<std::string>> rows{{"SCENARIO", "EXPECTED", "THREADS", "PARAMETERS", "DESCRIPTION"}};
+  for (const ScenarioInfo* s : scenarios) {
+    std::string kinds, params;
+    for (const auto& k : kinds_of(*s)) kinds += (kinds.empty() ? "" : ",") + k;
+    for (const auto& [k, v] : s->defaults) params += (params.empty() ? "" : " ") + k + "=" + std::to_string(v);
+    rows.push_back({report::terminal_text(s->name), kinds.empty() ? "none" : kinds,
+                    s->spawns_threads ? "main" : std::to_string(threads_of(*s)), report::terminal_text(params),
+                    report::terminal_text(s->description)});
+  }
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], report::text_width(row[c]));
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line.append(widths[c] + 2 - report::text_width(row[c]), ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
 }
 
 }  // namespace tangle::cli

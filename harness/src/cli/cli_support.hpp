@@ -75,9 +75,10 @@ using Expectations = std::map<std::string, std::vector<report::FindingKind>>;
 Expectations read_expect_file(const std::string& path);
 
 // When `expectations` names `scenario`: its kinds replace result.expected and
-// the verdict (and verdict_reason) is judged again against them.
+// the verdict (and verdict_reason) is judged again against them. `strict`
+// (--strict-expect): judged again in any case, every expected kind required.
 void apply_expectations(const Expectations& expectations, const std::string& scenario,
-                        report::ScenarioResult& result);
+                        report::ScenarioResult& result, bool strict = false);
 
 // The exit code of run and gate: 0 when every scenario passed, else 1. With
 // `gate`, also prints "gate: PASS — …" or "gate: FAIL — unexpected outcomes:"
@@ -141,5 +142,13 @@ int finish_run(const report::RunReport& rep, const ReportOutput& output, bool ga
 void check_report_dir(const std::string& dir);
 
 std::string command_line(int argc, char** argv);
+
+// `tangle list`: the scenarios as aligned columns (NAME, EXPECTED, THREADS,
+// PARAMETERS, DESCRIPTION; every cell terminal-safe and padded by display
+// width), or with `format` "json" one document: {"scenarios": [{"name",
+// "description", "expected": [kinds], "threads", "params": {NAME: {"default",
+// "min", "max"}}, "file", "spawns_threads"}]}. Another format is a UsageError.
+void write_scenario_list(const std::vector<const ScenarioInfo*>& scenarios, const std::string& format,
+                         std::ostream& out);
 
 }  // namespace tangle::cli

@@ -435,7 +435,7 @@ void ControlledEngine::add_finding(RawFinding f) {
   // The rest of this execution schedules at Shared<T> accesses too, so the
   // lost update a race allows is explored (the same place in a replay).
   if (f.kind == FindingKind::data_race) flags_.data_points = true;
-  const std::uint64_t h = finding_signature(f.kind, f.locs, f.message);
+  const std::uint64_t h = finding_signature(f.kind, f.locs, f.message, f.object);
   f.signature = h;
   for (const RawFinding& g : result_.findings)
     if (g.signature == h) return;  // once per execution

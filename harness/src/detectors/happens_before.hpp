@@ -110,6 +110,7 @@ class HappensBeforeObserver {
                  {host.site_loc(race.later.site), host.site_loc(race.earlier.site)},
                  {},
                  {}};
+    f.object = host.object_name(v);  // the dedup key: the variable and its two lines, unordered
     std::uint64_t event = 0;
     if (host.site_event(race.earlier.site, event)) f.events.push_back(event);
     if (host.site_event(race.later.site, event)) f.events.push_back(event);

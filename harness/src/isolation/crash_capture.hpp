@@ -61,6 +61,8 @@ struct ChildRecord {
   std::atomic<std::uint64_t> steps{0};      // operations of the execution in progress, at the last tick
   std::atomic<std::uint64_t> execution{0};  // index of the execution in progress
   std::atomic<std::uint64_t> done{0};       // executions this child finished (updated now and then)
+  std::atomic<std::uint64_t> findings{0};   // distinct findings of its scenario so far (with `done`)
+  std::atomic<std::uint64_t> scenario{0};   // index in its batch of the scenario it runs (progress)
   std::atomic<std::uint32_t> in_execution{0};
   // Parent → child: why the parent asks for a report (a DeathCause) and, for
   // `stopped`, which signal stopped it.

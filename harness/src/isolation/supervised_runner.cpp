@@ -49,7 +49,7 @@ std::pair<std::uint64_t, report::Finding> parse_finding_frame(const std::string&
 // "executions steps occurrences…" of the child's own findings, in its order.
 std::string counters_frame(const report::ScenarioResult& r, std::uint64_t executions) {
   std::string s = std::to_string(executions) + " " + std::to_string(r.steps);
-  for (const auto& f : r.findings) s += " " + std::to_string(f.occurrences);
+  for (const auto& f : r.findings) s.append(" ").append(std::to_string(f.occurrences));
   return s;
 }
 
@@ -366,6 +366,9 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
           options.time_budget_s = remaining / static_cast<double>(work.size() - k);
         }
         ch.send('B', std::to_string(k));
+        record.done.store(0, std::memory_order_relaxed);
+        record.findings.store(0, std::memory_order_relaxed);
+        record.scenario.store(k, std::memory_order_relaxed);  // before `done` moves for it
         LoopHooks hooks;
         hooks.on_engine = [&](const ControlledEngine& engine) {
           // Re-armed for each scenario's engine (the handlers stay; the
@@ -378,6 +381,7 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
         auto last_sent = Clock::now();
         hooks.on_tick = [&](const report::ScenarioResult& so_far, std::uint64_t done) {
           record.done.store(done, std::memory_order_relaxed);
+          record.findings.store(so_far.findings.size(), std::memory_order_relaxed);
           const auto now = Clock::now();
           if (now - last_sent >= std::chrono::milliseconds(200)) {
             last_sent = now;
@@ -393,6 +397,7 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
                                                         options.executions, hooks);
         ch.send('R', counters_frame(r, r.executions) + "\n" + std::to_string(r.duration_s));
         record.done.store(0, std::memory_order_relaxed);
+        record.findings.store(0, std::memory_order_relaxed);
       }
       return 0;
     };
@@ -401,7 +406,14 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
     IsolationLimits limits = supervision(record, watchdog, budget_s > 0 ? left : 0);
     std::size_t current = first_scenario;  // as the frames tell (progress reads it)
     if (progress)
-      limits.on_tick = [&] { progress(current, start_of(current) + record.done.load(std::memory_order_relaxed)); };
+      limits.on_tick = [&] {
+        // The scenario the child runs now (`current` learns it only from the
+        // frames, read when the child ends); never one before this child's first.
+        const std::size_t k = std::max<std::size_t>(
+            first_scenario, static_cast<std::size_t>(record.scenario.load(std::memory_order_relaxed)));
+        progress(k, start_of(k) + record.done.load(std::memory_order_relaxed),
+                 record.findings.load(std::memory_order_relaxed));
+      };
     const auto child_start = Clock::now();
     const IsolatedOutcome out = run_isolated(body, limits);
     double unaccounted = std::chrono::duration<double>(Clock::now() - child_start).count();
@@ -523,7 +535,8 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
 report::ScenarioResult run_scenario_supervised(const ScenarioInfo& info, const Params& params,
                                                const RunOptions& options, const ProgressFn& progress) {
   BatchProgressFn batch;
-  if (progress) batch = [&progress](std::size_t, std::uint64_t done) { progress(done); };
+  if (progress)
+    batch = [&progress](std::size_t, std::uint64_t done, std::uint64_t findings) { progress(done, findings); };
   RunOptions soft = options;
   soft.deadline_s = 0;
   return std::move(run_supervised({{&info, params, soft}}, options.deadline_s, batch).front());

@@ -44,7 +44,8 @@ struct SupervisedScenario {
   Params params;
   RunOptions options;
 };
-using BatchProgressFn = std::function<void(std::size_t scenario, std::uint64_t done)>;
+// `findings`: distinct findings of that scenario so far (of its current child).
+using BatchProgressFn = std::function<void(std::size_t scenario, std::uint64_t done, std::uint64_t findings)>;
 
 // The scenarios in order, in as few children as possible: one for the whole
 // batch while no execution ends its process, so a run pays one fork however

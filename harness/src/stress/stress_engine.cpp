@@ -1008,7 +1008,7 @@ void StressEngine::add_finding(report::FindingKind kind, std::string message, st
 
 // Called under mu_ (or by the driver while no scenario thread runs).
 void StressEngine::add_finding(RawFinding f) {
-  f.signature = finding_signature(f.kind, f.locs, f.message);
+  f.signature = finding_signature(f.kind, f.locs, f.message, f.object);
   for (const auto& g : result_.findings)
     if (g.signature == f.signature) return;  // once per execution
   result_.findings.push_back(std::move(f));

@@ -30,6 +30,18 @@ using report::FindingKind;
 // over the report's location strings, plus the source.
 std::string key_of(const report::Finding& f) {
   std::string key(to_string(f.kind));
+  if (f.kind == FindingKind::data_race) {
+    // One racing pair, whichever access came first (finding_signature): the
+    // lines unordered, and the variable as data_race_message words it
+    // ("data race on NAME: ..."; a NAME holding ": " is cut there, the same
+    // way every time).
+    std::vector<std::string> lines = f.locations;
+    std::sort(lines.begin(), lines.end());
+    for (const auto& l : lines) key.append("|").append(l);
+    key.append("|").append(f.message, 0, f.message.find(": "));
+    if (f.source != "tangle") key.append("|").append(f.source);
+    return key;
+  }
   for (const auto& l : f.locations) key += "|" + l;
   if (f.locations.empty()) key += "|" + f.message;
   if (f.source != "tangle") key += "|" + f.source;  // TSan's report and ours stay apart

@@ -50,8 +50,10 @@ struct ReporterOptions {
   std::filesystem::path source_root;
   // Console: print each finding (false: the summary table only, `-q`).
   bool details = true;
-  // Console: the tail of each interleaving shown.
+  // Console: the tail shown when a finding names no event.
   std::size_t events_per_finding = 8;
+  // Console: ANSI colours.
+  bool color = false;
 };
 
 // Calls, in this order and on one thread: begin once, scenario once per

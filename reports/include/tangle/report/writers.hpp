@@ -29,8 +29,10 @@ void write_junit(const RunReport& report, std::ostream& out);
 
 // results.sarif (SARIF 2.1.0, for GitHub code scanning): one result per
 // distinct finding, ruleId = finding kind, every kind described in
-// tool.driver.rules, the interleaving as codeFlows/threadFlows. Level "error"
-// for findings of scenarios whose verdict is fail, "note" for expected ones.
+// tool.driver.rules, the interleaving as codeFlows/threadFlows. A finding of
+// a kind its scenario expects is level "note" with an accepted "inSource"
+// suppression (code scanning then shows no alert for a deliberate bug);
+// every other finding is level "error".
 // Paths are emitted relative to %SRCROOT%; absolute paths under `source_root`
 // are made relative to it (an empty root leaves paths as they are).
 void write_sarif(const RunReport& report, std::ostream& out,
@@ -42,8 +44,9 @@ struct HtmlOptions {
   // this root are read (no "../" escapes), each at most once.
   std::filesystem::path source_root;
   int context_lines = 3;               // lines shown on each side of a location
-  std::size_t max_trace_events = 200;  // events drawn per timeline (the tail)
-  std::size_t open_findings = 12;      // findings expanded on load; rest collapsed
+  std::size_t max_trace_events = 200;  // tail drawn when a finding names no event
+  std::size_t open_findings = 12;      // findings of passing scenarios expanded on load
+                                       // (every one of a failing scenario is)
 };
 
 // index.html: one self-contained page (inline CSS, JS and SVG; no network).

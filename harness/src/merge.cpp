@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "runner.hpp"
@@ -40,8 +41,15 @@ report::ScenarioResult merge_slices(std::vector<report::ScenarioResult> parts) {
   r.findings.clear();
   r.complete = true;
   r.incomplete_reason.clear();
-  std::unordered_map<std::string, std::size_t> seen;  // merge key -> index in r.findings
-  for (auto& p : parts) {
+  // The earliest sight of each finding, and where it stands in its part.
+  struct Sight {
+    report::Finding finding;
+    std::size_t part, position;
+  };
+  std::vector<Sight> sights;
+  std::unordered_map<std::string, std::size_t> seen;  // merge key -> index in sights
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    report::ScenarioResult& p = parts[k];
     r.executions += p.executions;
     r.steps += p.steps;
     r.duration_s = std::max(r.duration_s, p.duration_s);
@@ -51,22 +59,25 @@ report::ScenarioResult merge_slices(std::vector<report::ScenarioResult> parts) {
       r.complete = false;
       r.incomplete_reason = p.incomplete_reason;
     }
-    for (auto& f : p.findings) {
-      auto [it, inserted] = seen.try_emplace(merge_key(f), r.findings.size());
+    for (std::size_t j = 0; j < p.findings.size(); ++j) {
+      report::Finding& f = p.findings[j];
+      auto [it, inserted] = seen.try_emplace(merge_key(f), sights.size());
       if (inserted) {
-        r.findings.push_back(std::move(f));
+        sights.push_back({std::move(f), k, j});
         continue;
       }
-      report::Finding& kept = r.findings[it->second];
-      const std::uint64_t occurrences = kept.occurrences + f.occurrences;
-      if (f.first_execution < kept.first_execution) kept = std::move(f);  // the earlier sight describes it
-      kept.occurrences = occurrences;
+      Sight& kept = sights[it->second];
+      const std::uint64_t occurrences = kept.finding.occurrences + f.occurrences;
+      if (f.first_execution < kept.finding.first_execution) kept = {std::move(f), k, j};  // the earlier sight describes it
+      kept.finding.occurrences = occurrences;
     }
   }
   // One worker meets findings in execution order. Ties are findings of one
-  // execution, hence of one part, already in that part's order.
-  std::stable_sort(r.findings.begin(), r.findings.end(),
-                   [](const report::Finding& a, const report::Finding& b) { return a.first_execution < b.first_execution; });
+  // execution, hence of one part: in that part's order.
+  std::sort(sights.begin(), sights.end(), [](const Sight& a, const Sight& b) {
+    return std::tie(a.finding.first_execution, a.part, a.position) < std::tie(b.finding.first_execution, b.part, b.position);
+  });
+  for (Sight& s : sights) r.findings.push_back(std::move(s.finding));
   judge_result(r);
   return r;
 }
@@ -92,7 +103,6 @@ report::RunReport merge_shards(const std::vector<ShardReport>& shards) {
     else if (r.strategy != base.strategy || r.depth != base.depth) what = "strategy " + r.strategy + " vs " + base.strategy;
     else if (r.scenarios.size() != base.scenarios.size()) what = "a different scenario set";
     else if (r.version != base.version) what = "tangle " + r.version + " vs " + base.version;
-    else if (r.fingerprint != base.fingerprint) what = "a different binary or options (fingerprint " + r.fingerprint + " vs " + base.fingerprint + ")";
     for (std::size_t k = 0; what.empty() && k < r.scenarios.size(); ++k) {
       const auto& a = r.scenarios[k];
       const auto& b = base.scenarios[k];
@@ -100,6 +110,8 @@ report::RunReport merge_shards(const std::vector<ShardReport>& shards) {
       else if (a.expected != b.expected)
         what = "different expectations for " + a.name + " (" + kinds_text(a.expected) + " vs " + kinds_text(b.expected) + ")";
     }
+    if (what.empty() && r.fingerprint != base.fingerprint)
+      what = "a different binary or options (fingerprint " + r.fingerprint + " vs " + base.fingerprint + ")";
     if (!what.empty()) throw MergeError(s.dir + " is a shard of a different run than " + first.dir + ": " + what);
     if (r.shard_index >= r.shard_count) throw MergeError(s.dir + ": shard " + shard_name(r) + " is out of range");
     auto [it, inserted] = by_index.try_emplace(r.shard_index, &s);

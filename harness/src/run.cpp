@@ -1,7 +1,10 @@
 #include "tangle/run.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <thread>
 
+#include "isolation/parallel_runner.hpp"
 #include "runner.hpp"
 
 namespace tangle {
@@ -18,7 +21,18 @@ RunOutcome run(const std::string& name, const RunSpec& spec) {
   options.isolate = spec.isolate;
   options.watchdog_s = spec.watchdog_s;
   RunOutcome out;
-  out.result = detail::run_scenario(*info, detail::effective_params(*info, spec.params), options);
+  const Params params = detail::effective_params(*info, spec.params);
+  if (spec.isolate) {
+    // All cores, as the CLI's --jobs default; the result is the same for
+    // any number of jobs. Not sliced by GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX:
+    // under that protocol gtest runs each TEST in exactly one shard (and
+    // touches GTEST_SHARD_STATUS_FILE itself), so the shard that runs this
+    // test must run all of its executions — a slice would drop effort.
+    const int jobs = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    out.result = std::move(detail::run_parallel({{info, params, options}}, 0, jobs).front());
+  } else {
+    out.result = detail::run_scenario(*info, params, options);
+  }
   out.passed = out.result.verdict == report::Verdict::pass;
   std::string& s = out.summary;
   s = out.passed ? "as expected" : out.result.verdict_reason;

@@ -144,6 +144,25 @@ TEST(Shards, OneProcessEqualsFourShardsMergedAndTwoJobs) {
     EXPECT_NE(tangle::test_support::slurp(merged / file).find(m.run_id), std::string::npos) << file;
 }
 
+// With a time budget the workers run their interleaved slices until it ends:
+// together they cover the low indices first, so the merged first failure is
+// the one process's (the smallest index), whatever each worker reached.
+TEST(Shards, TimeBudgetedJobsReportTheSmallestFirstFailure) {
+  const std::string scenarios = "counter/unprotected locks/broken-check-then-set prodcons/if-not-while -q";
+  const fs::path whole = scratch("budget-whole"), budget = scratch("budget-jobs");
+  ASSERT_EQ(tangle("run " + scenarios + " --jobs 1 --executions 2000 --report-dir " + whole.string()).code, 0);
+  const Outcome r = tangle("run " + scenarios + " --jobs 2 --executions 100000000 --time-budget 1.5 --report-dir " +
+                           budget.string());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const auto want = results(whole), got = results(budget);
+  ASSERT_EQ(want.scenarios.size(), got.scenarios.size());
+  for (std::size_t k = 0; k < want.scenarios.size(); ++k) {
+    EXPECT_FALSE(got.scenarios[k].complete) << got.scenarios[k].name;
+    EXPECT_EQ(want.scenarios[k].first_failure_execution, got.scenarios[k].first_failure_execution)
+        << want.scenarios[k].name;
+  }
+}
+
 // One line on stderr, exit code 2, naming what is wrong.
 void expect_refused(const Outcome& r, const std::string& says) {
   EXPECT_EQ(r.code, 2) << r.out << r.err;

@@ -13,6 +13,7 @@
 #include "merge.hpp"
 #include "run_binary.hpp"
 #include "runner.hpp"
+#include "tangle/run.hpp"
 
 namespace {
 
@@ -223,6 +224,20 @@ TEST(Shards, GoogleTestEnvironmentProtocol) {
       "env " + env + TANGLE_BINARY, "run counter/unprotected --executions 42 -q --shard 0/2 --report-dir " + (dir / "f").string(), 120);
   ASSERT_EQ(flag.code, 0) << flag.err;
   EXPECT_EQ(results(dir / "f").scenarios[0].executions, 21u);
+}
+
+// EXPECT_TANGLE_PASS under gtest sharding: gtest runs each TEST in exactly
+// one shard, so that shard runs all of the scenario's executions.
+TEST(Shards, LibraryRunIsNotSlicedUnderGtestSharding) {
+  ::setenv("GTEST_TOTAL_SHARDS", "4", 1);
+  ::setenv("GTEST_SHARD_INDEX", "3", 1);
+  tangle::RunSpec spec;
+  spec.executions = 100;
+  const tangle::RunOutcome out = tangle::run("counter/unprotected", spec);
+  ::unsetenv("GTEST_TOTAL_SHARDS");
+  ::unsetenv("GTEST_SHARD_INDEX");
+  EXPECT_TRUE(out.passed) << out.summary;
+  EXPECT_EQ(out.result.executions, 100u);
 }
 
 TEST(Shards, BadShardValuesExitTwoWithOneLine) {

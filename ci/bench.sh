@@ -19,6 +19,8 @@ build/release/bench/substrate_bench --benchmark_min_time=0.2 \
   --benchmark_out="$out/substrate_bench.json" --benchmark_out_format=json "$@"
 # What supervision costs: every built-in supervised vs in this process.
 build/release/bench/isolation_bench 10000 5 | tee "$out/isolation_bench.txt"
+# What --jobs buys: every built-in with --jobs 1 vs --jobs 2 (ratio, load average).
+build/release/bench/jobs_bench 50000 5 2 | tee "$out/jobs_bench.txt"
 if [[ -x build/release/bench/locks/lock_bench ]]; then
   build/release/bench/locks/lock_bench --benchmark_min_time=0.05 \
     --benchmark_out="$out/lock_bench.json" --benchmark_out_format=json "$@"

@@ -1,11 +1,15 @@
 #include "tangle/run.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <thread>
 #include <stdexcept>
+#include <thread>
 
 #include "cli/cli_support.hpp"
+#include "isolation/parallel_runner.hpp"
 #include "runner.hpp"
 #include "strategies/strategy.hpp"
 #include "stress/stress_runner.hpp"
@@ -130,7 +134,17 @@ RunOutcome run(const std::string& name, const RunSpec& spec) {
     options.engine.granularity = spec.granularity == "all" ? detail::Granularity::all : detail::Granularity::sync;
     options.isolate = spec.isolate;
     options.watchdog_s = spec.watchdog_s;
-    out.result = detail::run_scenario(*info, params, options);
+    if (spec.isolate) {
+      // All cores, as the CLI's --jobs default; the result is the same for
+      // any number of jobs. Not sliced by GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX:
+      // under that protocol gtest runs each TEST in exactly one shard (and
+      // touches GTEST_SHARD_STATUS_FILE itself), so the shard that runs this
+      // test must run all of its executions — a slice would drop effort.
+      const int jobs = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+      out.result = std::move(detail::run_parallel({{info, params, options}}, 0, jobs).front());
+    } else {
+      out.result = detail::run_scenario(*info, params, options);
+    }
   }
   out.passed = out.result.verdict == report::Verdict::pass;
   out.summary = summarize(out.result, spec, "tangle replay ");

@@ -42,6 +42,7 @@ report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw
   f.cycle = raw.cycle;
   f.trace_hash = hash_hex(view.trace_hash);
   f.first_execution = execution;
+  if (raw.signature != 0) f.signature = hash_hex(raw.signature);
   if (view.replayable) {
     ReplayToken token;
     token.scenario = info.name;
@@ -205,25 +206,27 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
     strategy = make_strategy(options, calibration.pct_k(i));
     engine.set_race_seen(calibration.data_points(i));
   };
-  // A loop that starts past executions the calibration has not seen (a
-  // shard) runs them first, reporting nothing.
-  complete_calibration(engine, options, calibration, std::min(first, kCalibrationExecutions), hooks.on_calibrated);
   std::unordered_map<std::uint64_t, std::size_t> seen;  // signature -> index in r.findings
 
-  std::uint64_t i = first;
-  for (; i < last; ++i) {
-    if (((i - first) & 63) == 0 && i > first) {
-      if (hooks.on_tick) hooks.on_tick(r, i - first);
+  const Slice& slice = options.slice;
+  std::uint64_t done = 0;
+  for (std::uint64_t i = slice.first_from(first); i < last; i += slice.count, ++done) {
+    if ((done & 63) == 0 && done > 0) {
+      if (hooks.on_tick) hooks.on_tick(r, done);
       if (options.time_budget_s > 0 &&
           std::chrono::duration<double>(Clock::now() - start).count() >= options.time_budget_s)
         break;
     }
+    // A loop that starts past executions the calibration has not seen (a
+    // shard, a job, a child after a death) runs them first, reporting
+    // nothing: at most kCalibrationExecutions extra executions per worker.
+    complete_calibration(engine, options, calibration, std::min(i, kCalibrationExecutions), hooks.on_calibrated);
     setup(i);
     const ExecutionResult& exec = [&]() -> const ExecutionResult& {
       crash_capture::ExecutionScope scope(i);  // only scenario code is the scenario's doing
       return engine.run(*strategy, ExecutionStart{mix_seed(options.seed, i), i, engine.threads()});
     }();
-    if (exec.search_over) break;  // the strategy explored everything: i executions ran
+    if (exec.search_over) break;  // the strategy explored everything: `done` executions ran
     if (i == calibration.counted && i < kCalibrationExecutions) {
       calibration.add(exec.decisions, has_race(exec));
       if (hooks.on_calibrated) hooks.on_calibrated(calibration);
@@ -244,7 +247,7 @@ report::ScenarioResult run_executions(const ScenarioInfo& info, const Params& pa
     }
   }
   if (hooks.on_engine_done) hooks.on_engine_done();
-  r.executions = i - first;
+  r.executions = done;
   r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
   judge_result(r);
   return r;

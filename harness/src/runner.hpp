@@ -53,6 +53,32 @@ struct Calibration {
   bool data_points(std::uint64_t i) const { return i >= kCalibrationExecutions && complete() && race_seen; }
 };
 
+// The execution indices one worker of a run takes (jobs, shards): i with
+// i % count == index. Interleaved, not contiguous: every worker starts at the
+// low indices, so a bug found early in the index range is found early by
+// some worker, and a run cut short by a time budget has covered an almost
+// gap-free prefix. Slices compose: job j of J within shard I of N is
+// {I + N*j, N*J}. The union of the slices of [0, n) is [0, n), so N workers
+// run exactly the executions one would.
+struct Slice {
+  std::uint64_t index = 0;
+  std::uint64_t count = 1;
+  bool contains(std::uint64_t i) const { return i % count == index; }
+  // The first member >= i.
+  std::uint64_t first_from(std::uint64_t i) const {
+    const std::uint64_t r = i % count;
+    return r <= index ? i - r + index : i - r + count + index;
+  }
+  // The members in [from, to).
+  std::uint64_t members(std::uint64_t from, std::uint64_t to) const {
+    const std::uint64_t first = first_from(from);
+    return first >= to ? 0 : (to - 1 - first) / count + 1;
+  }
+  // The member `n` members after the first one >= from.
+  std::uint64_t advance(std::uint64_t from, std::uint64_t n) const { return first_from(from) + n * count; }
+  Slice within(const Slice& inner) const { return {index + count * inner.index, count * inner.count}; }
+};
+
 struct RunOptions {
   std::string strategy = "pct";  // random | pct
   int depth = 3;                 // PCT bug depth
@@ -72,6 +98,7 @@ struct RunOptions {
   double watchdog_s = 1;         // isolated: no tangle operation this long is a hang
   double deadline_s = 0;         // isolated: hard wall-clock limit for the scenario (0: none)
   Calibration calibration;       // what is known of executions [0, kCalibrationExecutions) already
+  Slice slice;                   // the indices of [0, executions) this worker runs (jobs, shards)
 };
 
 // Called now and then from the run loop with executions done so far and the
@@ -97,8 +124,8 @@ ExecutionView view_of(const ControlledEngine& engine);
 report::Finding convert_finding(const ExecutionView& view, const RawFinding& raw, const ScenarioInfo& info,
                                 const Params& params, const RunOptions& options, std::uint64_t execution);
 
-// Executions [first, last) in this process, execution i seeded
-// mix_seed(seed, i). `on_new_finding` sees each finding the first time this
+// Executions [first, last) of options.slice in this process, execution i
+// seeded mix_seed(seed, i); r.executions counts those run. `on_new_finding` sees each finding the first time this
 // loop meets it (with its dedup signature); `on_tick` is called every 64
 // executions with the result so far (findings, occurrences, steps) and the
 // number done.

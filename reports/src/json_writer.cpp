@@ -40,6 +40,7 @@ ordered_json to_json(const Finding& f) {
   j["first_execution"] = f.first_execution;
   j["occurrences"] = f.occurrences;
   j["trace_length"] = f.trace_length;
+  if (!f.signature.empty()) j["signature"] = f.signature;
   if (!f.cycle.empty()) {
     auto& c = j["cycle"] = ordered_json::array();
     for (const auto& e : f.cycle)
@@ -73,6 +74,7 @@ Finding finding_from_json(const ordered_json& j) {
   f.first_execution = get_or<std::uint64_t>(j, "first_execution", 0);
   f.occurrences = get_or<std::uint64_t>(j, "occurrences", 1);
   f.trace_length = get_or<std::uint64_t>(j, "trace_length", 0);
+  f.signature = get_or<std::string>(j, "signature", "");
   f.stacks = get_or<std::vector<std::vector<std::string>>>(j, "stacks", {});
   if (auto it = j.find("cycle"); it != j.end())
     for (const auto& e : *it)
@@ -109,6 +111,8 @@ void write_json(const RunReport& r, std::ostream& out) {
   j["duration_s"] = r.duration_s;
   j["interrupted"] = string_or_null(r.interrupted);
   j["cut_short"] = string_or_null(r.cut_short);
+  if (!r.fingerprint.empty()) j["fingerprint"] = r.fingerprint;
+  if (r.shard_count > 0) j["shard"] = {{"index", r.shard_index}, {"count", r.shard_count}};
   auto& scenarios = j["scenarios"] = ordered_json::array();
   for (const auto& s : r.scenarios) {
     ordered_json js;
@@ -151,6 +155,11 @@ RunReport read_json(std::istream& in) {
     r.duration_s = get_or<double>(j, "duration_s", 0);
     r.interrupted = get_or<std::string>(j, "interrupted", "");
     r.cut_short = get_or<std::string>(j, "cut_short", "");
+    r.fingerprint = get_or<std::string>(j, "fingerprint", "");
+    if (auto it = j.find("shard"); it != j.end() && !it->is_null()) {
+      r.shard_index = it->at("index").get<std::uint64_t>();
+      r.shard_count = it->at("count").get<std::uint64_t>();
+    }
     for (const auto& js : j.at("scenarios")) {
       ScenarioResult s;
       s.name = js.at("name").get<std::string>();

@@ -232,6 +232,42 @@ TEST(Hostile, ReplayTokenThatDoesNotFitIsAUsageError) {
   EXPECT_NE(r.err.find("picks thread 9"), std::string::npos) << r.err;
 }
 
+// --jobs and --shard over executions that end their process: each worker's
+// supervised children die and restart inside the worker (also in the
+// calibration executions a worker runs silently for another's slice), and
+// the merge reports what one process does. Not hostile/spin-no-ops: a
+// scenario stopped at its first hang stops in each worker, so its counts
+// depend on the split (documented in README).
+TEST(Hostile, JobsAndShardsOfCrashingScenariosEqualOneProcess) {
+  const std::string crashing = "hostile/abort hostile/exit-0 hostile/null-write hostile/sigstop hostile/throws-int "
+                               "hostile/raw-std-thread hostile/stack-overflow --executions 60 -q --report-dir ";
+  const fs::path one = scratch("jobs1"), two = scratch("jobs2"), s0 = scratch("shard0"), s1 = scratch("shard1"),
+                 merged = scratch("merged");
+  ASSERT_EQ(hostile("run --jobs 1 " + crashing + one.string()).code, 0);
+  ASSERT_EQ(hostile("run --jobs 2 " + crashing + two.string()).code, 0);
+  ASSERT_EQ(hostile("run --shard 0/2 --jobs 2 " + crashing + s0.string()).code, 0);
+  ASSERT_EQ(hostile("run --shard 1/2 --jobs 1 " + crashing + s1.string()).code, 0);
+  const Result m = hostile("merge " + s0.string() + " " + s1.string() + " -q --report-dir " + merged.string());
+  ASSERT_EQ(m.code, 0) << m.out << m.err;
+  const auto want = results(one);
+  for (const fs::path& dir : {two, merged}) {
+    const auto got = results(dir);
+    ASSERT_EQ(got.scenarios.size(), want.scenarios.size());
+    for (std::size_t k = 0; k < want.scenarios.size(); ++k) {
+      const auto& a = want.scenarios[k];
+      const auto& b = got.scenarios[k];
+      EXPECT_EQ(a.executions, b.executions) << dir << " " << a.name;
+      EXPECT_EQ(a.first_failure_execution, b.first_failure_execution) << dir << " " << a.name;
+      ASSERT_EQ(a.findings.size(), b.findings.size()) << dir << " " << a.name;
+      for (std::size_t j = 0; j < a.findings.size(); ++j) {
+        EXPECT_EQ(a.findings[j].kind, b.findings[j].kind) << dir << " " << a.name;
+        EXPECT_EQ(a.findings[j].trace_hash, b.findings[j].trace_hash) << dir << " " << a.name;
+        EXPECT_EQ(a.findings[j].occurrences, b.findings[j].occurrences) << dir << " " << a.name;
+      }
+    }
+  }
+}
+
 // SIGTERM (as a CI runner sends on cancel): the children stop, the report of
 // what finished is written, the exit code says which signal.
 TEST(Hostile, SigtermStopsTheRunWithAReport) {

@@ -1,5 +1,5 @@
 // tangle's command line (DESIGN.md §5):
-//   tangle list | run | replay TOKEN | gate
+//   tangle list | run | replay TOKEN | gate | merge DIR…
 // Exit codes: 0 every outcome as expected, 1 some outcome unexpected (or a
 // replay that did not reproduce), 2 usage or input error (one line on stderr),
 // 3 internal error.
@@ -22,9 +22,11 @@
 #include "cli/cli11_parse.hpp"
 #include "cli/cli_support.hpp"
 #include "tangle/cli.hpp"
+#include "cli/shards.hpp"
 #include "runner.hpp"
 #include "isolation/isolation.hpp"
-#include "isolation/supervised_runner.hpp"
+#include "isolation/parallel_runner.hpp"
+#include "rng.hpp"
 #include "stress/stress_runner.hpp"
 #include "tangle/report/reporter.hpp"
 #include "tangle/report/writers.hpp"
@@ -53,6 +55,7 @@ struct CommonOptions {
   std::string format = "console";
   bool quiet = false;
   int jobs = 0;  // 0: the core count
+  std::string shard;  // "I/N"; "": GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX, or none
   int watchdog_ms = 1000;
   bool no_race_detection = false;
   bool no_isolate = false;
@@ -105,8 +108,12 @@ void add_run_options(CLI::App* app, CommonOptions& o) {
                 "scenario that expects nothing passes with no finding; one that expects kinds passes "
                 "with at least one finding, every finding's kind being expected");
   add_format_option(app, o.format);
-  o.jobs_option = add_int_option(app, "--jobs", o.jobs, 1, kMaxJobs, "Stress engine: worker processes")
+  o.jobs_option = add_int_option(app, "--jobs", o.jobs, 1, kMaxJobs,
+                                 "Worker processes; the controlled engine's report is the same for any N")
                       ->default_str("the core count");
+  app->add_option("--shard", o.shard,
+                  "Run shard I of N (0 <= I < N): every scenario's executions i with i % N == I; merge the "
+                  "shards' report directories with `tangle merge` (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS)");
   // Seconds on the command line, milliseconds inside (the stress engine's unit).
   add_seconds_option(app, "--watchdog", kMaxWatchdogSeconds,
                      [&o](double s) { o.watchdog_ms = std::max(1, static_cast<int>(std::lround(s * 1000))); },
@@ -178,8 +185,8 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   if (o.engine != "controlled" && o.engine != "stress")
     throw UsageError("unknown engine '" + o.engine + "' (use: controlled, stress or relacy)");
   const bool stress = o.engine == "stress";
-  if (!stress && o.jobs > 1)
-    throw UsageError("--jobs applies to --engine stress; the controlled engine runs in one process");
+  if (!stress && o.jobs > 1 && o.no_isolate)
+    throw UsageError("--jobs N>1 runs worker processes: it does not go with --no-isolate");
   if (o.strategy != "random" && o.strategy != "pct")
     throw UsageError("unknown strategy '" + o.strategy + "' (use: random or pct)");
   if (o.granularity != "sync" && o.granularity != "all")
@@ -192,6 +199,8 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   const auto overrides = parse_params(o.params, selected);
   Expectations expectations;
   if (!o.expect_file.empty()) expectations = read_expect_file(o.expect_file);
+  const std::optional<Shard> shard = resolve_shard(o.shard);
+  const int jobs = o.jobs > 0 ? o.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   check_report_dir(o.report_dir);
   if (o.format != "console") divert_stdout();  // every input is checked: the run starts
 
@@ -205,13 +214,19 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   stress_options.watchdog_ms = o.watchdog_ms;
   stress_options.race_detection = !o.no_race_detection;
   stress_options.isolate = !o.no_isolate;
-  stress_options.jobs = o.jobs > 0 ? o.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  stress_options.jobs = jobs;
+  if (shard) {
+    // Stress executions are not pure: a shard runs its share under a seed of its own.
+    stress_options.executions = detail::Slice{shard->index, shard->count}.members(0, stress_options.executions);
+    stress_options.seed = detail::mix_seed(o.seed, 0x54a2d00000000000ULL + shard->index);
+  }
 
   RunOptions options;
   options.strategy = o.strategy;
   options.depth = o.depth;
   options.seed = o.seed;
   options.executions = o.executions;
+  if (shard) options.slice = {shard->index, shard->count};
   options.time_budget_s = o.time_budget;
   options.engine.max_steps = o.max_steps;
   options.engine.granularity = o.granularity == "all" ? detail::Granularity::all : detail::Granularity::sync;
@@ -240,8 +255,10 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
     std::vector<detail::SupervisedScenario> work;
     for (const ScenarioInfo* info : selected)
       work.push_back({info, detail::effective_params(*info, overrides), options});
-    results = detail::run_supervised(work, o.time_budget, [&](std::size_t i, std::uint64_t done, std::uint64_t found) {
-      progress.update(i, selected.size(), selected[i]->name, done, options.executions, found);
+    const std::uint64_t total = options.slice.members(0, options.executions);
+    results = detail::run_parallel(work, o.time_budget, o.no_isolate ? 1 : jobs,
+                                   [&](std::size_t i, std::uint64_t done, std::uint64_t found) {
+      progress.update(i, selected.size(), selected[i]->name, done, total, found);
     });
   } else {
     for (std::size_t i = 0; i < selected.size(); ++i) {
@@ -279,6 +296,16 @@ int run_command(const CommonOptions& o, bool gate, const std::string& command) {
   progress.clear();
   rep.duration_s = elapsed();
   if (detail::interrupt_signal() != 0) rep.interrupted = detail::signal_name(detail::interrupt_signal());
+  // What else changes results (not --jobs: any N reports the same).
+  rep.fingerprint = run_fingerprint(rep, {"executions=" + std::to_string(stress ? stress_options.executions : options.executions),
+                                          "time_budget=" + detail::format_seconds(o.time_budget),
+                                          "max_steps=" + std::to_string(o.max_steps), "substrate=" + o.substrate,
+                                          "watchdog_ms=" + std::to_string(o.watchdog_ms),
+                                          "race_detection=" + std::to_string(!o.no_race_detection)});
+  if (shard) {
+    rep.shard_index = shard->index;
+    rep.shard_count = shard->count;
+  }
   return finish_run(rep, report_output(o.report_dir, !o.quiet, o.format), gate);
 }
 
@@ -361,6 +388,14 @@ int main_impl(int argc, char** argv) {
   replay->add_option("token", token, "Replay token printed with a finding")->required();
   replay->add_option("--report-dir", replay_dir, "Also write reports of the replayed execution here");
   add_format_option(replay, replay_format);
+  std::vector<std::string> merge_dirs;
+  std::string merge_dir = "tangle-report", merge_format = "console";
+  bool merge_quiet = false;
+  auto* merge = app.add_subcommand("merge", "Merge the report directories of the shards of one run (--shard I/N) into one set");
+  merge->add_option("dirs", merge_dirs, "Shard report directories, one per shard")->required();
+  merge->add_option("--report-dir", merge_dir, "Where the merged report set goes")->capture_default_str();
+  merge->add_flag("--quiet,-q", merge_quiet, "Print only the summary table");
+  add_format_option(merge, merge_format);
 
   if (auto code = tangle::cli::parse_or_exit(app, argc, argv, "tangle")) return *code;
   const std::string command = command_line(argc, argv);
@@ -380,6 +415,7 @@ int main_impl(int argc, char** argv) {
   if (run->parsed()) return run_command(run_opts, false, command);
   if (gate->parsed()) return run_command(gate_opts, true, command);
   if (replay->parsed()) return replay_command(token, replay_dir, replay_format, command);
+  if (merge->parsed()) return merge_command(merge_dirs, report_output(merge_dir, !merge_quiet, merge_format), command);
   return list_command(list_patterns, list_format);
 }
 

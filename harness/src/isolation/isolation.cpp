@@ -111,6 +111,8 @@ struct Child {
   std::string buffer;  // bytes not yet parsed into frames
   Clock::time_point last_frame;
   Clock::time_point asked_at;
+  Clock::time_point interrupted_at;  // when it was passed on the interrupt
+  bool interrupted = false;
   bool reaped = false;
   IsolatedOutcome* out = nullptr;
 };
@@ -288,8 +290,15 @@ std::vector<IsolatedOutcome> run_isolated(const std::vector<std::function<int(Ch
       Child& c = children[i];
       if (c.reaped) continue;
       if (interrupt_signal() != 0) {
-        kill_child(c, KillReason::interrupted);
-        continue;
+        if (limits.interrupt_grace.count() == 0 || (c.interrupted && now - c.interrupted_at > limits.interrupt_grace)) {
+          kill_child(c, KillReason::interrupted);
+          continue;
+        }
+        if (!c.interrupted) {
+          c.interrupted = true;
+          c.interrupted_at = now;
+          ::kill(c.pid, interrupt_signal());
+        }
       }
       int status = 0;
       const pid_t r = ::waitpid(c.pid, &status, WNOHANG | WUNTRACED);

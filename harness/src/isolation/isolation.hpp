@@ -63,6 +63,11 @@ struct IsolationLimits {
   // process, which the kernel gives to any thread).
   std::function<int()> report_thread;
   std::chrono::milliseconds report_grace{1000};
+  // On an interrupt (SIGINT/SIGTERM/SIGHUP), 0: kill the children at once.
+  // Else the children are sent the same signal and given this long to end by
+  // themselves (workers that supervise children of their own and report
+  // what finished: isolation/parallel_runner.hpp) before they are killed.
+  std::chrono::milliseconds interrupt_grace{0};
   std::function<void()> on_tick;  // every tick, for progress displays
 };
 

@@ -217,6 +217,7 @@ Death death_of(const ChildRecord& record, const IsolatedOutcome& out, const Scen
   d.signature = finding_signature(raw.kind, raw.locs, raw.locs.empty() ? raw.message : "") ^
                 (static_cast<std::uint64_t>(recorded ? record.cause : DeathCause::none) * 0x9e3779b97f4a7c15ULL) ^
                 static_cast<std::uint64_t>(recorded ? record.signal : out.signal);
+  d.finding.signature = hash_hex(d.signature);
   return d;
 }
 
@@ -283,13 +284,14 @@ namespace {
 struct ScenarioState {
   report::ScenarioResult r;
   std::unordered_map<std::uint64_t, std::size_t> seen;  // signature -> index in r.findings
-  std::uint64_t next = 0;  // the first execution not run yet
+  std::uint64_t next = 0;  // no execution of the slice below it is left to run
   Calibration calibration;  // of executions [0, next) so far, as children report it
   int deaths = 0;
   bool done = false;
 
   // Adds a finding (first sight: kept with its trace and token) or counts it.
-  // Children run in execution order, so the first sight is the earliest.
+  // Children run their slice in execution order, so the first sight is the
+  // earliest.
   std::size_t merge(report::Finding f, std::uint64_t signature, std::uint64_t count) {
     if (!r.first_failure_execution || f.first_execution < *r.first_failure_execution)
       r.first_failure_execution = f.first_execution;
@@ -325,7 +327,8 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
       if (!states[k].done) states[k].stop(states[k].r.executions > 0 || states[k].next > 0 ? reason : not_run);
   };
   while (at < work.size()) {
-    if (states[at].done || states[at].next >= work[at].options.executions) {
+    const SupervisedScenario& head = work[at];
+    if (states[at].done || head.options.slice.first_from(states[at].next) >= head.options.executions) {
       states[at].done = true;
       ++at;
       continue;
@@ -408,10 +411,12 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
     if (progress)
       limits.on_tick = [&] {
         // The scenario the child runs now (`current` learns it only from the
-        // frames, read when the child ends); never one before this child's first.
+        // frames, read when the child ends); never one before this child's
+        // first. Its executions so far in this worker (a slice's members, not
+        // an index range).
         const std::size_t k = std::max<std::size_t>(
             first_scenario, static_cast<std::size_t>(record.scenario.load(std::memory_order_relaxed)));
-        progress(k, start_of(k) + record.done.load(std::memory_order_relaxed),
+        progress(k, states[k].r.executions + record.done.load(std::memory_order_relaxed),
                  record.findings.load(std::memory_order_relaxed));
       };
     const auto child_start = Clock::now();
@@ -460,7 +465,7 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
         if (frame.type == 'R') {
           ended = true;
           st.r.executions += now.executions;
-          st.next = start_of(current) + now.executions;
+          st.next = work[current].options.slice.advance(start_of(current), now.executions);
           const double took = std::stod(frame.payload.substr(frame.payload.find('\n') + 1));
           st.r.duration_s += took;
           unaccounted -= took;
@@ -500,19 +505,25 @@ std::vector<report::ScenarioResult> run_supervised(const std::vector<SupervisedS
     Death death = death_of(record, out, *w.info, w.params, death_options);
     if (!death.known) {  // killed at the deadline
       st.r.executions += record.done.load();
-      st.next = first + record.done.load();
+      st.next = w.options.slice.advance(first, record.done.load());
       continue;  // the loop's top sees the budget spent
     }
-    const std::uint64_t exec = std::max(death.execution, first);  // forward, always
+    const Slice& slice = w.options.slice;
+    const bool calibrating = death.execution == st.calibration.counted && !st.calibration.complete();
     // A calibration execution that ended its process still counts, with the
     // decisions it had made (the next child must not re-run it).
-    if (exec == st.calibration.counted && !st.calibration.complete())
-      st.calibration.add(death.decisions, death.finding.kind == FindingKind::data_race);
-    st.r.executions += exec + 1 - first;
+    if (calibrating) st.calibration.add(death.decisions, death.finding.kind == FindingKind::data_race);
+    if (calibrating && (death.execution < first || !slice.contains(death.execution))) {
+      // One of another worker's slice, run here silently for the calibration
+      // (runner.hpp): its own worker reports it.
+      continue;
+    }
+    const std::uint64_t exec = std::max(death.execution, first);  // forward, always
+    st.r.executions += slice.members(first, exec + 1);
     st.next = exec + 1;
     const bool hang = death.finding.kind == FindingKind::hang;
     st.merge(std::move(death.finding), death.signature, 1);
-    if (st.next >= w.options.executions) {
+    if (slice.first_from(st.next) >= w.options.executions) {
       st.done = true;
     } else if (hang) {
       // Another would most likely hang too, and each costs the watchdog period.

@@ -2,7 +2,8 @@
 // child processes, so nothing scenario code does can end or hang the run.
 //
 // 1. The parent forks one child (isolation.hpp) for the scenarios of a run,
-//    from scenario k's execution `next` on (run_supervised). The
+//    from scenario k's execution `next` on (run_supervised), over the
+//    indices of options.slice (a job's or a shard's: runner.hpp Slice). The
 //    child arms crash capture (crash_capture.hpp) and runs the ordinary loop
 //    (runner.hpp run_executions): it streams each new finding ('F', with its
 //    dedup signature) and now and then its counters ('C': executions, steps,

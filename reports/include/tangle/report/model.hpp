@@ -85,6 +85,10 @@ struct Finding {
   std::vector<std::vector<std::string>> stacks;  // TSan: one stack per access
   std::uint64_t first_execution = 0;   // execution index that found it
   std::uint64_t occurrences = 1;       // executions that found the same one
+  // The engine's dedup key (kind and source lines), hex; "" where the engine
+  // has none. `tangle merge` deduplicates shards' findings by it, exactly as
+  // one run would have.
+  std::string signature;
 };
 
 enum class Verdict { pass, fail };
@@ -124,6 +128,12 @@ struct RunReport {
   std::string run_id;                 // one per run, in every file of the set
   std::string interrupted;            // "" or the signal that stopped the run ("SIGINT")
   std::string cut_short;              // "" or why the run stopped before doing all its work
+  // Shards (`--shard I/N`, `tangle merge`): `fingerprint` identifies the run
+  // a shard belongs to (binary, options, seed, scenarios: the same for every
+  // shard of one run, and for the merged set); shard_count 0: not a shard.
+  std::string fingerprint;
+  std::uint64_t shard_index = 0;
+  std::uint64_t shard_count = 0;
 };
 
 }  // namespace tangle::report

@@ -74,9 +74,10 @@ class Symbolizer {
     }
     Dl_info info{};
     if (::dladdr(reinterpret_cast<const void*>(at), &info) != 0) {
-      std::string where = info.dli_sname != nullptr
-                              ? demangled(info.dli_sname) + "+" + hex(at + 1 - reinterpret_cast<std::uintptr_t>(info.dli_saddr))
-                              : hex(at + 1 - reinterpret_cast<std::uintptr_t>(info.dli_fbase));
+      // The offset of the return address itself, as debuggers print it.
+      const auto offset = [&](const void* from) { return hex(pc - reinterpret_cast<std::uintptr_t>(from)); };
+      std::string where = info.dli_sname != nullptr ? demangled(info.dli_sname) + "+" + offset(info.dli_saddr)
+                                                    : offset(info.dli_fbase);
       const std::string path = info.dli_fname != nullptr ? info.dli_fname : "";
       const std::size_t slash = path.rfind('/');
       return where + " (" + (slash == std::string::npos ? path : path.substr(slash + 1)) + ")";

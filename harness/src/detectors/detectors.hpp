@@ -78,16 +78,24 @@ template <class... Observers>
 class DetectorSet {
  public:
   void reset() {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.reset(); }) o.reset(); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.reset(); }) o.reset();
+    });
   }
   void object_created(ObjectId id, ObjectKind kind) {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.object_created(id, kind); }) o.object_created(id, kind); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.object_created(id, kind); }) o.object_created(id, kind);
+    });
   }
   void thread_started(int child, int parent) {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.thread_started(child, parent); }) o.thread_started(child, parent); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.thread_started(child, parent); }) o.thread_started(child, parent);
+    });
   }
   void thread_joined(int joiner, int joined) {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.thread_joined(joiner, joined); }) o.thread_joined(joiner, joined); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.thread_joined(joiner, joined); }) o.thread_joined(joiner, joined);
+    });
   }
   template <class Host>
   void lock_requested(int t, ObjectId l, Loc loc, std::span<const HeldLock> held, Host& host) {
@@ -96,22 +104,34 @@ class DetectorSet {
     });
   }
   [[gnu::always_inline]] void lock_acquired(int t, ObjectId l, bool shared) {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.lock_acquired(t, l, shared); }) o.lock_acquired(t, l, shared); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.lock_acquired(t, l, shared); }) o.lock_acquired(t, l, shared);
+    });
   }
   [[gnu::always_inline]] void lock_released(int t, ObjectId l, bool shared) {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.lock_released(t, l, shared); }) o.lock_released(t, l, shared); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.lock_released(t, l, shared); }) o.lock_released(t, l, shared);
+    });
   }
   [[gnu::always_inline]] void acquired(int t, ObjectId id) {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.acquired(t, id); }) o.acquired(t, id); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.acquired(t, id); }) o.acquired(t, id);
+    });
   }
   [[gnu::always_inline]] void released(int t, ObjectId id) {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.released(t, id); }) o.released(t, id); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.released(t, id); }) o.released(t, id);
+    });
   }
   void barrier_arrived(int t, ObjectId b, std::uint64_t phase) {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.barrier_arrived(t, b, phase); }) o.barrier_arrived(t, b, phase); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.barrier_arrived(t, b, phase); }) o.barrier_arrived(t, b, phase);
+    });
   }
   void barrier_passed(int t, ObjectId b, std::uint64_t phase) {
-    each([&](auto& o) TANGLE_DETECTORS_INLINE { if constexpr (requires { o.barrier_passed(t, b, phase); }) o.barrier_passed(t, b, phase); });
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.barrier_passed(t, b, phase); }) o.barrier_passed(t, b, phase);
+    });
   }
   template <class Site, class Host>
   [[gnu::always_inline]] bool access(int t, ObjectId v, bool write, Site site, Host& host) {

@@ -28,6 +28,12 @@ cmake -S examples/bank -B "$work/installed" -G Ninja -DCMAKE_BUILD_TYPE=Release 
       -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/installed" -j "$jobs"
 ctest --test-dir "$work/installed" -j "$jobs" --output-on-failure
+# Discovery found the example's scenario (a discovery that finds nothing
+# would pass the line above with only the gtest tests).
+ctest --test-dir "$work/installed" -N | grep -q "bank/transfer" || {
+  echo "examples: tangle_discover_scenarios found no bank/transfer test" >&2
+  exit 1
+}
 cmake -S tests/consumer -B "$work/consumer" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/consumer" -j "$jobs"

@@ -451,7 +451,7 @@ void ControlledEngine::add_finding(RawFinding f) {
 // later lock(), never with another reader's lock_shared(). So readers release
 // into their own clock, which only a writer acquires.
 inline void ControlledEngine::acquire_lock(ObjectId m, Loc loc, bool shared) {
-  me().held.push_back({m, shared, loc});
+  me().held.push({m, shared, loc});
   detectors_.lock_acquired(current_, m, shared);
 }
 
@@ -460,7 +460,7 @@ void ControlledEngine::drop_held(ObjectId m, bool shared) {
   // Usually the last one locked (LIFO).
   for (std::size_t i = held.size(); i-- > 0;)
     if (held[i].lock == m && held[i].shared == shared) {
-      held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+      held.erase_at(i);
       return;
     }
 }
@@ -468,7 +468,7 @@ void ControlledEngine::drop_held(ObjectId m, bool shared) {
 inline void ControlledEngine::release_lock(ObjectState& o, ObjectId m, bool shared) {
   auto& held = me().held;
   if (!held.empty() && held.back().lock == m && held.back().shared == shared) [[likely]] {
-    held.pop_back();
+    held.pop();
   } else {
     drop_held(m, shared);
   }

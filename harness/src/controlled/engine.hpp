@@ -242,7 +242,7 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
     std::uint64_t blocked_event = 0;  // trace index of its latest `blocked`
     bool notified = false;        // condvar: a notify picked this waiter
     bool joined = false;          // somebody joined it (a second join is a misuse)
-    std::vector<HeldLock> held;   // locks held, in acquisition order
+    HeldLocks held;               // locks held, in acquisition order
     std::vector<int> joiners;     // threads blocked joining this one
     std::unique_ptr<ThreadBody> body;  // a thread started at run time
   };
@@ -346,7 +346,9 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
     t.joining = -1;
     runnable_.insert(thread);
   }
-  void wake_all(ObjectState& o) {
+  // Inline: on every unlock, release, set and barrier (out of line it was a
+  // call per operation).
+  [[gnu::always_inline]] void wake_all(ObjectState& o) {
     for (const int t : o.waiters) wake(t);
     o.waiters.clear();
   }
@@ -390,7 +392,7 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
   Loc first_locked(ObjectId m, Loc otherwise) const;
   [[gnu::always_inline]] void note_lock_order(ObjectId m, Loc loc) {
     const auto& held = me().held;
-    if (!held.empty()) detectors_.lock_requested(current_, m, loc, std::span<const HeldLock>(held), host());
+    if (!held.empty()) detectors_.lock_requested(current_, m, loc, held.span(), host());
   }
   [[noreturn]] void report_deadlock();
   std::string thread_name(int t) const;

@@ -38,6 +38,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "model/finding.hpp"
 #include "tangle/detail/runtime.hpp"
@@ -49,6 +50,34 @@ struct HeldLock {
   ObjectId lock = 0;
   bool shared = false;  // a readers-writer lock's read side
   Loc loc;              // where it was locked
+};
+
+// A thread's held locks, reused across executions: push and pop are a store
+// and a decrement inline (std::vector's push_back stayed an out-of-line call
+// on every lock, ~2.4% of counter/locked's instructions). Storage only grows.
+class HeldLocks {
+ public:
+  [[gnu::always_inline]] void push(const HeldLock& h) {
+    if (size_ == slots_.size()) [[unlikely]] slots_.resize(slots_.empty() ? 8 : 2 * slots_.size());
+    slots_[size_++] = h;
+  }
+  void pop() { --size_; }
+  void erase_at(std::size_t i) {
+    for (std::size_t j = i + 1; j < size_; ++j) slots_[j - 1] = slots_[j];
+    --size_;
+  }
+  void clear() { size_ = 0; }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  const HeldLock& back() const { return slots_[size_ - 1]; }
+  const HeldLock& operator[](std::size_t i) const { return slots_[i]; }
+  const HeldLock* begin() const { return slots_.data(); }
+  const HeldLock* end() const { return slots_.data() + size_; }
+  std::span<const HeldLock> span() const { return {slots_.data(), size_}; }
+
+ private:
+  std::vector<HeldLock> slots_;  // its size is the capacity
+  std::size_t size_ = 0;
 };
 
 // What observers need of their engine. `Site` names an access: the
@@ -98,7 +127,7 @@ class DetectorSet {
     });
   }
   template <class Host>
-  void lock_requested(int t, ObjectId l, Loc loc, std::span<const HeldLock> held, Host& host) {
+  [[gnu::always_inline]] void lock_requested(int t, ObjectId l, Loc loc, std::span<const HeldLock> held, Host& host) {
     each([&](auto& o) TANGLE_DETECTORS_INLINE {
       if constexpr (requires { o.lock_requested(t, l, loc, held, host); }) o.lock_requested(t, l, loc, held, host);
     });

@@ -455,37 +455,10 @@ inline void ControlledEngine::acquire_lock(ObjectId m, Loc loc, bool shared) {
   detectors_.lock_acquired(current_, m, shared);
 }
 
-void ControlledEngine::drop_held(ObjectId m, bool shared) {
-  auto& held = me().held;
-  // Usually the last one locked (LIFO).
-  for (std::size_t i = held.size(); i-- > 0;)
-    if (held[i].lock == m && held[i].shared == shared) {
-      held.erase_at(i);
-      return;
-    }
-}
-
 inline void ControlledEngine::release_lock(ObjectState& o, ObjectId m, bool shared) {
-  auto& held = me().held;
-  if (!held.empty() && held.back().lock == m && held.back().shared == shared) [[likely]] {
-    held.pop();
-  } else {
-    drop_held(m, shared);
-  }
+  me().held.drop(m, shared);
   detectors_.lock_released(current_, m, shared);
   wake_all(o);
-}
-
-bool ControlledEngine::holds_shared(ObjectId l) const {
-  for (const auto& h : threads_[static_cast<std::size_t>(current_)].held)
-    if (h.lock == l && h.shared) return true;
-  return false;
-}
-
-Loc ControlledEngine::first_locked(ObjectId m, Loc otherwise) const {
-  for (const auto& h : threads_[static_cast<std::size_t>(current_)].held)
-    if (h.lock == m) return h.loc;
-  return otherwise;
 }
 
 void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
@@ -494,7 +467,7 @@ void ControlledEngine::mutex_lock(ObjectId m, Loc loc) {
   switch (model::lock(obj(m), current_)) {
     case model::Lock::recursed: return;
     case model::Lock::self_deadlock: {
-      const Loc first = first_locked(m, loc);
+      const Loc first = me().held.first_locked(m, loc);
       misuse(FindingKind::self_deadlock, model::self_deadlock_message(thread_name(current_), object_name(m), first),
              loc, &first);
       abort_execution();
@@ -546,10 +519,10 @@ void ControlledEngine::rwlock_lock(ObjectId l, bool shared, Loc loc) {
   const EventOp op = shared ? EventOp::lock_shared : EventOp::lock;
   if (!begin(op, l)) return;
   record(op, l, loc);
-  const bool reading = holds_shared(l);
+  const bool reading = me().held.holds_shared(l);
   switch (model::rw_lock(obj(l), current_, shared, reading)) {
     case model::Lock::self_deadlock: {
-      const Loc first = first_locked(l, loc);
+      const Loc first = me().held.first_locked(l, loc);
       misuse(FindingKind::self_deadlock, model::self_deadlock_message(thread_name(current_), object_name(l), first),
              loc, &first);
       abort_execution();
@@ -572,7 +545,7 @@ bool ControlledEngine::rwlock_try_lock(ObjectId l, bool shared, Loc loc) {
   const EventOp op = shared ? EventOp::try_lock_shared : EventOp::try_lock;
   if (!begin(op, l)) return false;
   record(op, l, loc);
-  if (model::rw_try_lock(obj(l), current_, shared, holds_shared(l)) != model::Lock::acquired) return false;
+  if (model::rw_try_lock(obj(l), current_, shared, me().held.holds_shared(l)) != model::Lock::acquired) return false;
   acquire_lock(l, loc, shared);
   return true;
 }
@@ -583,7 +556,7 @@ void ControlledEngine::rwlock_unlock(ObjectId l, bool shared, Loc loc) {
   record(op, l, loc);
   ObjectState& o = obj(l);
   const int owner = o.owner;
-  if (model::rw_unlock(o, current_, shared, holds_shared(l)) == model::Unlock::released) {
+  if (model::rw_unlock(o, current_, shared, me().held.holds_shared(l)) == model::Unlock::released) {
     release_lock(o, l, shared);
     return;
   }

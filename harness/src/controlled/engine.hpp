@@ -387,9 +387,6 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
   void misuse(report::FindingKind kind, std::string message, Loc loc, const Loc* also = nullptr);
   [[gnu::always_inline]] void acquire_lock(ObjectId m, Loc loc, bool shared = false);
   [[gnu::always_inline]] void release_lock(ObjectState& o, ObjectId m, bool shared = false);
-  void drop_held(ObjectId m, bool shared);
-  bool holds_shared(ObjectId l) const;
-  Loc first_locked(ObjectId m, Loc otherwise) const;
   [[gnu::always_inline]] void note_lock_order(ObjectId m, Loc loc) {
     const auto& held = me().held;
     if (!held.empty()) detectors_.lock_requested(current_, m, loc, held.span(), host());

@@ -52,19 +52,34 @@ struct HeldLock {
   Loc loc;              // where it was locked
 };
 
-// A thread's held locks, reused across executions: push and pop are a store
-// and a decrement inline (std::vector's push_back stayed an out-of-line call
-// on every lock, ~2.4% of counter/locked's instructions). Storage only grows.
+// A thread's held locks, in acquisition order, for every engine; storage is
+// reused across executions. push and the usual LIFO release are a store and
+// a decrement inline (std::vector's push_back stayed an out-of-line call on
+// every lock, ~2.4% of counter/locked's instructions). Storage only grows.
 class HeldLocks {
  public:
   [[gnu::always_inline]] void push(const HeldLock& h) {
     if (size_ == slots_.size()) [[unlikely]] slots_.resize(slots_.empty() ? 8 : 2 * slots_.size());
     slots_[size_++] = h;
   }
-  void pop() { --size_; }
-  void erase_at(std::size_t i) {
-    for (std::size_t j = i + 1; j < size_; ++j) slots_[j - 1] = slots_[j];
-    --size_;
+  // Forgets the latest hold of `lock` on that side (usually the last one).
+  [[gnu::always_inline]] void drop(ObjectId lock, bool shared) {
+    if (size_ > 0 && slots_[size_ - 1].lock == lock && slots_[size_ - 1].shared == shared) [[likely]] {
+      --size_;
+      return;
+    }
+    drop_inner(lock, shared);
+  }
+  bool holds_shared(ObjectId lock) const {
+    for (const HeldLock& h : *this)
+      if (h.lock == lock && h.shared) return true;
+    return false;
+  }
+  // Where `lock` was first taken, or `otherwise` when it is not held.
+  Loc first_locked(ObjectId lock, Loc otherwise) const {
+    for (const HeldLock& h : *this)
+      if (h.lock == lock) return h.loc;
+    return otherwise;
   }
   void clear() { size_ = 0; }
   bool empty() const { return size_ == 0; }
@@ -76,6 +91,14 @@ class HeldLocks {
   std::span<const HeldLock> span() const { return {slots_.data(), size_}; }
 
  private:
+  void drop_inner(ObjectId lock, bool shared) {
+    for (std::size_t i = size_; i-- > 0;)
+      if (slots_[i].lock == lock && slots_[i].shared == shared) {
+        for (std::size_t j = i + 1; j < size_; ++j) slots_[j - 1] = slots_[j];
+        --size_;
+        return;
+      }
+  }
   std::vector<HeldLock> slots_;  // its size is the capacity
   std::size_t size_ = 0;
 };

@@ -41,7 +41,7 @@ struct StressEngine::Worker {
   bool notified = false;          // condvar: a notify picked this waiter
   bool joined = false;            // spawned: somebody joined (or is joining) it
   std::uint64_t wait_seq = 0;     // mutex waiters: who is woken first
-  std::vector<HeldLock> held;     // locks held, in acquisition order
+  HeldLocks held;                 // locks held, in acquisition order
   ObjectId pending_acquire = kNone;  // deferred acquire of an atomic's release
   std::unique_ptr<ThreadBody> body;  // spawned threads: what they run
   std::thread os;                 // the OS thread (joined by run())
@@ -551,17 +551,13 @@ void StressEngine::join_thread(int thread, Loc loc, bool in_destructor) {
 // into the clock of its side.
 
 void StressEngine::on_locked(Worker& w, ObjectId l, Loc loc, bool shared) {
-  w.held.push_back({l, shared, loc});
+  w.held.push({l, shared, loc});
   detectors_.lock_acquired(w.index, l, shared);
 }
 
 void StressEngine::on_unlocked(Worker& w, ObjectId l, bool shared) {
   Object& o = objects_[l];
-  for (std::size_t i = w.held.size(); i-- > 0;)
-    if (w.held[i].lock == l && w.held[i].shared == shared) {
-      w.held.erase(w.held.begin() + static_cast<std::ptrdiff_t>(i));
-      break;
-    }
+  w.held.drop(l, shared);
   detectors_.lock_released(w.index, l, shared);
   // A rwlock's waiters may be many readers: all of them re-check.
   if (o.state.kind == ObjectKind::rwlock) wake_all(l);
@@ -569,13 +565,11 @@ void StressEngine::on_unlocked(Worker& w, ObjectId l, bool shared) {
 }
 
 bool StressEngine::holds_shared(const Worker& w, ObjectId l) const {
-  return std::any_of(w.held.begin(), w.held.end(), [l](const HeldLock& h) { return h.lock == l && h.shared; });
+  return w.held.holds_shared(l);
 }
 
 void StressEngine::self_deadlock(Lock& lk, Worker& w, ObjectId l, Loc loc) {
-  Loc first = loc;
-  for (const HeldLock& h : w.held)
-    if (h.lock == l) first = h.loc;
+  const Loc first = w.held.first_locked(l, loc);
   add_finding(FindingKind::self_deadlock, model::self_deadlock_message(thread_name(w.index), object_name(l), first),
               {w.index}, {loc, first});
   abort_execution(lk);
@@ -675,7 +669,7 @@ void StressEngine::rwlock_unlock(ObjectId l, bool shared, Loc loc) {
 }
 
 void StressEngine::note_lock_order(Worker& w, ObjectId m, Loc loc) {
-  if (!w.held.empty()) detectors_.lock_requested(w.index, m, loc, std::span<const HeldLock>(w.held), host());
+  if (!w.held.empty()) detectors_.lock_requested(w.index, m, loc, w.held.span(), host());
 }
 
 // ---------------------------------------------------------------------------

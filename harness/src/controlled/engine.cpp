@@ -39,6 +39,44 @@ ControlledEngine::~ControlledEngine() {
 // ---------------------------------------------------------------------------
 // Executions and fibers
 
+// A thread slot never used before (the storage only grows).
+void ControlledEngine::new_thread_slot(int index) {
+  threads_.emplace_back();
+  pending_.emplace_back();
+  decision_.pending = pending_;
+  ctx_.emplace_back();
+  stacks_.reserve(index + 1);
+}
+
+// Inline: run() starts every fixed thread through it, once per thread and
+// execution (out of line, its call and frame were a fifth of its cost).
+inline void ControlledEngine::add_thread(int index, int parent) {
+  const auto i = static_cast<std::size_t>(index);
+  if (i == threads_.size()) [[unlikely]] new_thread_slot(index);
+  ++nthreads_;
+  // The slot's storage is reused: its vectors keep their capacity (a fresh
+  // vector per thread and execution was a malloc and a free on every
+  // thread's first lock, ~6% of counter/locked).
+  ThreadState& t = threads_[i];
+  t.status = Status::runnable;
+  t.blocked_on = kNoObject;
+  t.joining = -1;
+  t.notified = false;
+  t.joined = false;
+  t.held.clear();
+  t.joiners.clear();
+  t.body.reset();
+  pending_[i] = {EventOp::thread_start, kNoObject};
+  if (on_threads_) [[unlikely]] {
+    baton_->start(index, &ControlledEngine::baton_entry, this);
+  } else {
+    stacks_.tsan_ensure(index + 1);
+    ctx_[i + 1] = stacks_.make(index, &ControlledEngine::fiber_entry);
+  }
+  detectors_.thread_started(index, parent);
+  runnable_.insert(index);
+}
+
 const ExecutionResult& ControlledEngine::run(Strategy& strategy, const ExecutionStart& start) {
   strategy_ = &strategy;
   result_.findings.clear();
@@ -85,7 +123,7 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
     flags_.in_threads = true;
     current_ = kMain;
     // The first pick is a decision too: who starts matters.
-    switch_to(next_thread(false));
+    switch_to(next_thread(false, false));
     // Back on the main context: every fiber has finished.
     flags_.in_threads = false;
     if (on_threads_) {
@@ -109,43 +147,13 @@ const ExecutionResult& ControlledEngine::run(Strategy& strategy, const Execution
     scenario_->~Scenario();
   }
   scenario_ = nullptr;
-  for (int t = 0; t < nthreads_; ++t) threads_[static_cast<std::size_t>(t)].body.reset();  // never ran
+  // Threads started at run time that never ran (an abort) still own their
+  // closures (the fixed threads have none).
+  for (int t = n_; t < nthreads_; ++t) threads_[static_cast<std::size_t>(t)].body.reset();
   set_current_runtime(outer);
   result_.decisions = schedule_len_;
   strategy.end_execution(result_.decisions);
   return result_;
-}
-
-void ControlledEngine::add_thread(int index, int parent) {
-  const auto i = static_cast<std::size_t>(index);
-  if (i == threads_.size()) [[unlikely]] {
-    threads_.emplace_back();
-    pending_.emplace_back();
-    ctx_.emplace_back();
-    stacks_.reserve(index + 1);
-  }
-  ++nthreads_;
-  // The slot's storage is reused: its vectors keep their capacity (a fresh
-  // vector per thread and execution was a malloc and a free on every
-  // thread's first lock, ~6% of counter/locked).
-  ThreadState& t = threads_[i];
-  t.status = Status::runnable;
-  t.blocked_on = kNoObject;
-  t.joining = -1;
-  t.notified = false;
-  t.joined = false;
-  t.held.clear();
-  t.joiners.clear();
-  t.body.reset();
-  pending_[i] = {EventOp::thread_start, kNoObject};
-  if (on_threads_) [[unlikely]] {
-    baton_->start(index, &ControlledEngine::baton_entry, this);
-  } else {
-    stacks_.tsan_ensure(index + 1);
-    ctx_[i + 1] = stacks_.make(index, &ControlledEngine::fiber_entry);
-  }
-  detectors_.thread_started(index, parent);
-  runnable_.insert(index);
 }
 
 // trace_hash: what happened, in order — thread, operation, object, line —
@@ -241,7 +249,7 @@ void ControlledEngine::thread_body(int index) {
 // unfinished fiber in turn (to unwind it); then the main context.
 int ControlledEngine::after_finish() {
   if (!flags_.aborting) {
-    if (!runnable_.empty()) return next_thread(false);
+    if (!runnable_.empty()) return next_thread(false, false);
     for (int i = 0; i < nthreads_; ++i)
       if (threads_[static_cast<std::size_t>(i)].status == Status::blocked) {
         try {
@@ -257,10 +265,11 @@ int ControlledEngine::after_finish() {
   return kMain;
 }
 
-int ControlledEngine::decide(bool yielded) {
-  const int cur = current_ >= 0 && runnable_.contains(current_) ? current_ : -1;
-  const Decision d{runnable_, cur, yielded, pending_, schedule_len_};
-  const int pick = strategy_->pick(d);
+int ControlledEngine::decide(bool yielded, bool running) {
+  decision_.current = running ? current_ : -1;
+  decision_.yielded = yielded;
+  decision_.index = schedule_len_;
+  const int pick = strategy_->pick(decision_);
   record_choice(static_cast<std::uint32_t>(pick));
   return pick;
 }
@@ -307,7 +316,7 @@ void ControlledEngine::block_on(ObjectId o, Loc loc, bool listed) {
   runnable_.erase(current_);
   if (listed) objects_[o].waiters.push_back(current_);
   t.blocked_event = record(EventOp::blocked, o, loc);
-  const int next = next_thread(false);
+  const int next = next_thread(false, false);
   if (next < 0) report_deadlock();
   switch_to(next);
   if (flags_.aborting) throw AbortExecution{};
@@ -321,7 +330,7 @@ void ControlledEngine::block_on_join(int thread, Loc loc) {
   runnable_.erase(current_);
   threads_[static_cast<std::size_t>(thread)].joiners.push_back(current_);
   t.blocked_event = record(EventOp::blocked, static_cast<ObjectId>(thread), loc);
-  const int next = next_thread(false);
+  const int next = next_thread(false, false);
   if (next < 0) report_deadlock();
   switch_to(next);
   if (flags_.aborting) throw AbortExecution{};
@@ -329,6 +338,7 @@ void ControlledEngine::block_on_join(int thread, Loc loc) {
 
 void ControlledEngine::grow_schedule() {
   schedule_.resize(std::max<std::size_t>(256, 2 * schedule_.size()));
+  schedule_cap_ = schedule_.size();
 }
 
 void ControlledEngine::grow_trace() {
@@ -780,8 +790,7 @@ void ControlledEngine::atomic_access(ObjectId a, AtomicOp op, MemoryOrder order,
   record(e, a, loc, static_cast<std::uint8_t>(order));
   // seq_cst whatever the order (MemoryOrder): every atomic operation both
   // acquires and releases.
-  detectors_.acquired(current_, a);
-  detectors_.released(current_, a);
+  detectors_.acquired_released(current_, a);
 }
 
 void ControlledEngine::atomic_wait(ObjectId a, bool (*still_equal)(const void*), const void* ctx,

@@ -276,13 +276,16 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
     ctx(last_) = t.fctx;
   }
   // Who runs next. Inline fast path: one runnable thread needs no decision.
-  [[gnu::always_inline]] int next_thread(bool yielded) {
+  // `running`: the current thread can go on (it is at a scheduling point,
+  // not blocked or finished) — the caller knows, so decide() need not ask
+  // the runnable set.
+  [[gnu::always_inline]] int next_thread(bool yielded, bool running) {
     if (runnable_.count() <= 1) [[likely]] return runnable_.count() == 0 ? -1 : runnable_.first();
-    return decide(yielded);
+    return decide(yielded, running);
   }
-  int decide(bool yielded);
+  int decide(bool yielded, bool running);
   void record_choice(std::uint32_t value) {
-    if (schedule_len_ == schedule_.size()) [[unlikely]] grow_schedule();
+    if (schedule_len_ == schedule_cap_) [[unlikely]] grow_schedule();
     schedule_[schedule_len_++] = value;
   }
   [[gnu::noinline]] void grow_schedule();
@@ -318,7 +321,7 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
     if (bump_steps() > options_.max_steps) [[unlikely]] return step_bound_exceeded(releasing);
     ++result_.points;
     data_run_ = 0;
-    const int next = next_thread(yielded);
+    const int next = next_thread(yielded, true);
     if (next != current_) switch_to(next);
   }
   // ++result_.steps as a relaxed atomic store (steps_in_progress): a plain
@@ -396,6 +399,7 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
   // Makes thread `index`'s fiber, state and clocks (fixed threads at the
   // start of an execution, the rest when spawned).
   void add_thread(int index, int parent);
+  [[gnu::noinline]] void new_thread_slot(int index);
 
   const ScenarioInfo& info_;
   Params params_;
@@ -419,6 +423,7 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
   std::size_t trace_cap_ = 0;      // trace_.size(), kept at hand
   std::vector<std::uint32_t> schedule_;  // storage, as trace_
   std::size_t schedule_len_ = 0;
+  std::size_t schedule_cap_ = 0;         // schedule_.size(), kept at hand
   DetectorSet<HappensBeforeObserver<TraceSite>, LockOrderObserver> detectors_;
   ExecutionResult result_;
   Scenario* scenario_ = nullptr;
@@ -426,6 +431,10 @@ class ControlledEngine final : public Runtime, private DetectorHost<TraceSite> {
   void* scenario_storage_ = nullptr;          // reused by every execution
   Strategy* strategy_ = nullptr;
   ThreadSet runnable_;
+  // The strategy's view, built once: decide() sets the fields that change
+  // per decision (the set and the pending operations are read in place;
+  // add_thread re-points `pending` when its storage grows).
+  Decision decision_{runnable_, -1, false, {}, 0};
   int data_run_ = 0;             // Shared<T> accesses since the last scheduling point
   bool race_seen_ = false;       // EngineOptions::race_seen, for the next executions
   bool start_data_points_ = false;  // flags_.data_points at the start of the execution

@@ -135,9 +135,6 @@ void FiberStacks::tsan_end_execution(int) {
   for (auto& f : tsan_fibers_) __tsan_destroy_fiber(f), f = nullptr;
   tsan_fibers_.clear();
 }
-#else
-void FiberStacks::tsan_begin_execution(int) {}
-void FiberStacks::tsan_end_execution(int) {}
 #endif
 
 }  // namespace tangle::detail

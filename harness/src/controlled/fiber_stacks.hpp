@@ -77,15 +77,18 @@ class FiberStacks {
   }
 
   // TSan fiber handles: main is the OS thread's own; slot i belongs to stack i.
-  // No-ops without TSan.
-  void tsan_begin_execution(int count);
-  // Slots up to `count` have a TSan fiber (a thread started at run time).
+  // No-ops without TSan (inline there: no call per execution).
+  // tsan_ensure: slots up to `count` have a TSan fiber (a thread started at
+  // run time).
 #ifdef TANGLE_UNDER_TSAN
+  void tsan_begin_execution(int count);
   void tsan_ensure(int count);
-#else
-  void tsan_ensure(int) {}
-#endif
   void tsan_end_execution(int count);
+#else
+  void tsan_begin_execution(int) {}
+  void tsan_ensure(int) {}
+  void tsan_end_execution(int) {}
+#endif
   // The TSan fiber to announce before switching to `slot` (main: -1). Inline:
   // it sits on every switch.
   void* tsan_fiber([[maybe_unused]] int slot) const {

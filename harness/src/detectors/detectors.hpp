@@ -23,6 +23,8 @@
 //   acquired(t, o)                        a completed wait, a successful take
 //                                         (semaphore, event, latch, once, atomic)
 //   released(t, o)                        a post, set, count-down, once end, atomic store
+//   acquired_released(t, o)               both at once: acquired, then released (a
+//                                         seq_cst atomic operation)
 //   barrier_arrived(t, b, phase), barrier_passed(t, b, phase)
 //   access(t, v, write, site, host)       a plain access; true: a new finding
 // Observers report findings through the DetectorHost (names, sites, the
@@ -173,6 +175,17 @@ class DetectorSet {
   [[gnu::always_inline]] void released(int t, ObjectId id) {
     each([&](auto& o) TANGLE_DETECTORS_INLINE {
       if constexpr (requires { o.released(t, id); }) o.released(t, id);
+    });
+  }
+  // An observer without its own acquired_released gets acquired then released.
+  [[gnu::always_inline]] void acquired_released(int t, ObjectId id) {
+    each([&](auto& o) TANGLE_DETECTORS_INLINE {
+      if constexpr (requires { o.acquired_released(t, id); }) {
+        o.acquired_released(t, id);
+      } else {
+        if constexpr (requires { o.acquired(t, id); }) o.acquired(t, id);
+        if constexpr (requires { o.released(t, id); }) o.released(t, id);
+      }
     });
   }
   void barrier_arrived(int t, ObjectId b, std::uint64_t phase) {

@@ -13,12 +13,6 @@
 
 namespace tangle::detail {
 
-void GraphCycles::reset() {
-  // Adjacency lists, ranks and marks stay allocated for the next execution's
-  // nodes (visited_ is all zero between calls: every search clears its marks).
-  nodes_ = 0;
-}
-
 int GraphCycles::add_node() {
   if (nodes_ == out_.size()) {
     out_.emplace_back();

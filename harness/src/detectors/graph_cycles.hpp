@@ -21,7 +21,10 @@ namespace tangle::detail {
 
 class GraphCycles {
  public:
-  void reset();
+  // Adjacency lists, ranks and marks stay allocated for the next
+  // execution's nodes (visited_ is all zero between calls: every search
+  // clears its marks). Inline: it runs at every execution's start.
+  void reset() { nodes_ = 0; }
   int add_node();
   int size() const { return static_cast<int>(nodes_); }
   bool insert_edge(int x, int y);

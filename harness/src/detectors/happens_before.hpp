@@ -61,6 +61,7 @@ class HappensBeforeObserver {
   }
   [[gnu::always_inline]] void acquired(int t, ObjectId o) { clocks_.acquire(t, sync(objects_[o], 0)); }
   [[gnu::always_inline]] void released(int t, ObjectId o) { clocks_.release(t, sync(objects_[o], 0)); }
+  [[gnu::always_inline]] void acquired_released(int t, ObjectId o) { clocks_.acquire_release(t, sync(objects_[o], 0)); }
   void barrier_arrived(int t, ObjectId b, std::uint64_t phase) {
     clocks_.release(t, sync(objects_[b], static_cast<int>(phase % 2)));
   }

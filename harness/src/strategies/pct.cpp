@@ -49,12 +49,13 @@ class PctStrategy final : public Strategy {
     // that have a priority (those started later get one on first sight).
     const std::size_t words = std::max<std::size_t>(1, (static_cast<std::size_t>(threads) + 63) / 64);
     if (priority_.size() < words * 64) priority_.resize(words * 64);
-    seen_.assign(words, 0);
-    for (int i = 0; i < threads; ++i) {
-      priority_[static_cast<std::size_t>(i)] = depth_ + i;
-      seen_[static_cast<std::size_t>(i) >> 6] |= 1ULL << (i & 63);
+    if (seen_.size() != words) [[unlikely]] seen_.resize(words);
+    for (std::size_t w = 0; w < words; ++w) {
+      const int in_word = std::min(64, threads - static_cast<int>(w * 64));
+      seen_[w] = in_word >= 64 ? ~0ULL : (1ULL << in_word) - 1;
     }
     seen_lo_ = seen_[0];
+    for (int i = 0; i < threads; ++i) priority_[static_cast<std::size_t>(i)] = depth_ + i;
     // Fisher–Yates with our own RNG (std::shuffle is implementation-defined).
     for (int i = threads - 1; i > 0; --i)
       std::swap(priority_[static_cast<std::size_t>(i)],
@@ -70,6 +71,7 @@ class PctStrategy final : public Strategy {
       return a.decision != b.decision ? a.decision < b.decision : a.index < b.index;
     });
     next_ = 0;
+    next_decision_ = change_points_.empty() ? kNever : change_points_[0].decision;
     decision_ = 0;
     lowest_ = -depth_;  // yields go below the change-point priorities
     return true;
@@ -80,16 +82,15 @@ class PctStrategy final : public Strategy {
     // Every runnable thread has a priority before the scans below, which
     // then index plainly (threads started at run time get theirs here, in
     // index order: deterministic).
-    if ((d.runnable.word(0) & ~seen_lo_) != 0) [[unlikely]] see(d.runnable.word(0), 0);
-    for (std::size_t i = 1, n = d.runnable.words(); i < n; ++i)
-      if (i >= seen_.size() || (d.runnable.word(i) & ~seen_[i]) != 0) [[unlikely]] see(d.runnable.word(i), i);
-    if (d.yielded && d.current >= 0) priority_of(d.current) = --lowest_;
-    int best = highest(d.runnable);
-    for (; next_ < change_points_.size() && change_points_[next_].decision == decision_; ++next_) {
-      // Change point i of d-1: priorities 1..d-1 sit below the initial ones.
-      priority_of(best) = change_points_[next_].index - depth_;
-      best = highest(d.runnable);
+    const bool one_word = d.runnable.words() == 1;
+    if (one_word) [[likely]] {
+      if ((d.runnable.word(0) & ~seen_lo_) != 0) [[unlikely]] see(d.runnable.word(0), 0);
+    } else {
+      see_all(d.runnable);
     }
+    if (d.yielded && d.current >= 0) priority_of(d.current) = --lowest_;
+    int best = one_word ? highest_low(d.runnable.word(0)) : highest(d.runnable);
+    if (decision_ == next_decision_) [[unlikely]] best = change_priorities(d.runnable, best);
     return best;
   }
 
@@ -102,6 +103,21 @@ class PctStrategy final : public Strategy {
     std::uint64_t decision;
     int index;  // 1..d-1
   };
+  static constexpr std::uint64_t kNever = ~std::uint64_t{0};
+  // This decision is a change point (or several): the thread about to run
+  // drops to change point i's priority, below every initial one.
+  [[gnu::noinline]] int change_priorities(const ThreadSet& runnable, int best) {
+    for (; next_ < change_points_.size() && change_points_[next_].decision == decision_; ++next_) {
+      priority_of(best) = change_points_[next_].index - depth_;
+      best = highest(runnable);
+    }
+    next_decision_ = next_ < change_points_.size() ? change_points_[next_].decision : kNever;
+    return best;
+  }
+  [[gnu::noinline]] void see_all(const ThreadSet& runnable) {
+    for (std::size_t i = 0, n = runnable.words(); i < n; ++i)
+      if (i >= seen_.size() || (runnable.word(i) & ~seen_[i]) != 0) see(runnable.word(i), i);
+  }
   // Threads of word i of a runnable set seen for the first time (started
   // at run time) get a priority: a random rank among the initial ones.
   [[gnu::noinline]] void see(std::uint64_t word, std::size_t i) {
@@ -115,18 +131,19 @@ class PctStrategy final : public Strategy {
   }
   std::int64_t& priority_of(int t) { return priority_[static_cast<std::size_t>(t)]; }
   // The highest-priority runnable thread (ties: the lower index).
-  int highest(const ThreadSet& runnable) const {
+  // Threads 0-63: one word in a register, as the engine's old mask was.
+  int highest_low(std::uint64_t set) const {
     const std::int64_t* priority = priority_.data();
-    if (runnable.words() == 1) [[likely]] {
-      // Threads 0-63: one word in a register, as the engine's old mask was.
-      const std::uint64_t set = runnable.word(0);
-      int best = std::countr_zero(set);
-      for (std::uint64_t m = set & (set - 1); m != 0; m &= m - 1) {
-        const int t = std::countr_zero(m);
-        if (priority[t] > priority[best]) best = t;
-      }
-      return best;
+    int best = std::countr_zero(set);
+    for (std::uint64_t m = set & (set - 1); m != 0; m &= m - 1) {
+      const int t = std::countr_zero(m);
+      if (priority[t] > priority[best]) best = t;
     }
+    return best;
+  }
+  int highest(const ThreadSet& runnable) const {
+    if (runnable.words() == 1) [[likely]] return highest_low(runnable.word(0));
+    const std::int64_t* priority = priority_.data();
     int best = -1;
     std::int64_t best_priority = INT64_MIN;
     for (std::size_t i = 0, n = runnable.words(); i < n; ++i)
@@ -149,6 +166,7 @@ class PctStrategy final : public Strategy {
   std::uint64_t seen_lo_ = 0;               // seen_[0], kept at hand for pick()
   std::vector<ChangePoint> change_points_;  // sorted by decision
   std::size_t next_ = 0;                    // the first change point not yet reached
+  std::uint64_t next_decision_ = kNever;    // its decision, kept at hand for pick()
   std::uint64_t decision_ = 0;
   std::int64_t lowest_ = 0;
 };
